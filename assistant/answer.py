@@ -1,0 +1,159 @@
+"""Extractive answers: the sentences of the retrieved passages that answer
+the question, quoted verbatim with inline [n] markers, no LLM.
+
+Sentences are scored by the question words they contain (weighted by how
+rare the word is in the index), by whether they hold what the question
+asks for (a figure for 多少, a date for 什么时候, a body for 哪个部门), and
+by the rank of their passage. The answer names the issuing body and date of
+its main source, so that 今年 in a 2022 reply is not read as this year.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .documents import Answer, Citation
+from .keyword import tokenize
+from .retrieval import Passage
+
+MAX_ANSWER_CHARS = 300
+_SENTENCE = re.compile(r"[^。！？；!?;\n]+(?:[。！？；!?;]+[”’」』）)]*)?")
+_ASKS_NUMBER = re.compile(r"多少|几|比例|百分|金额|额度|多大|最高|上限|标准|增速|增长|资金|补助|补贴|奖励|资助|规模|总额|数量")
+_ASKS_DATE = re.compile(r"什么时候|何时|哪天|哪一天|截止|日期|时间|哪年|几月|期限|多久")
+_ASKS_WHO = re.compile(r"哪个部门|哪个单位|哪家|谁|由谁|什么部门|什么单位|哪里|联系")
+_HAS_NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万亿]+(?:万|亿)?元|%")
+_HAS_DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}-\d{2}-\d{2}")
+_HAS_BODY = re.compile(r"(局|厅|政府|办公室|委员会|管委会|中心|平台|代表|联系人|电话)")
+_RELATIVE_TIME = re.compile(r"今年|去年|明年|本年度|当年|近年来|目前|下步|下一步|近两年")
+
+
+@dataclass
+class Sentence:
+    passage_rank: int  # 0 = best passage
+    start: int  # offset in the chunk text
+    end: int
+    text: str
+    score: float = 0.0
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for match in _SENTENCE.finditer(text):
+        piece = match.group(0)
+        lead = len(piece) - len(piece.lstrip())
+        body = piece.strip()
+        if len(body) >= 4:
+            spans.append((match.start() + lead, match.start() + lead + len(body)))
+    return spans
+
+
+def score_sentences(question: str, passages: list[Passage], idf) -> list[Sentence]:
+    q_tokens = set(tokenize(question))
+    asks_number, asks_date, asks_who = (bool(p.search(question)) for p in (_ASKS_NUMBER, _ASKS_DATE, _ASKS_WHO))
+    scored = []
+    for rank, passage in enumerate(passages):
+        text = passage.chunk.text
+        for start, end in split_sentences(text):
+            sentence = text[start:end]
+            tokens = set(tokenize(sentence))
+            overlap = sum(idf(t) for t in q_tokens & tokens)
+            coverage = overlap / (sum(idf(t) for t in q_tokens) or 1.0)
+            bonus = 0.0
+            bonus += 0.25 if asks_number and _HAS_NUMBER.search(sentence) else 0.0
+            bonus += 0.3 if asks_date and _HAS_DATE.search(sentence) else 0.0
+            bonus += 0.2 if asks_who and _HAS_BODY.search(sentence) else 0.0
+            prior = 0.3 / (1 + rank)
+            scored.append(Sentence(rank, start, end, sentence, coverage + bonus + prior))
+    return sorted(scored, key=lambda s: -s.score)
+
+
+def select_sentences(scored: list[Sentence], budget: int = MAX_ANSWER_CHARS - 60) -> list[Sentence]:
+    """The best sentence, plus others nearly as good, within the budget."""
+    if not scored:
+        return []
+    best = scored[0]
+    chosen = [_trim(best, budget)]
+    used = len(chosen[0].text)
+    for sentence in scored[1:4]:
+        if sentence.score < best.score * 0.75 or used + len(sentence.text) > budget:
+            continue
+        chosen.append(sentence)
+        used += len(sentence.text)
+    return sorted(chosen, key=lambda s: (s.passage_rank, s.start))
+
+
+def _trim(sentence: Sentence, budget: int) -> Sentence:
+    """Cut an over-long sentence to its first clauses (still verbatim)."""
+    if len(sentence.text) <= budget:
+        return sentence
+    cut = sentence.text.rfind("，", 0, budget)
+    cut = cut + 1 if cut > budget // 2 else budget
+    return Sentence(sentence.passage_rank, sentence.start, sentence.start + cut, sentence.text[:cut], sentence.score)
+
+
+def compose(question: str, passages: list[Passage], chosen: list[Sentence]) -> Answer:
+    """Answer text with [n] markers, and one citation per cited passage."""
+    numbers: dict[int, int] = {}
+    spans: dict[int, tuple[int, int]] = {}
+    parts = []
+    for sentence in chosen:
+        n = numbers.setdefault(sentence.passage_rank, len(numbers) + 1)
+        start, end = spans.get(sentence.passage_rank, (sentence.start, sentence.end))
+        spans[sentence.passage_rank] = (min(start, sentence.start), max(end, sentence.end))
+        parts.append(f"{sentence.text}[{n}]")
+    citations = [_citation(n, passages[rank], *spans[rank]) for rank, n in numbers.items()]
+    lead = _lead(citations[0]) if citations else ""
+    notes = _notes(citations, chosen, numbers)
+    text = lead + "".join(parts) + ("\n" + notes if notes else "")
+    return Answer(question=question, text=text, citations=citations)
+
+
+def _citation(n: int, passage: Passage, start: int, end: int) -> Citation:
+    chunk = passage.chunk
+    return Citation(
+        n=n,
+        chunk_id=chunk.id,
+        source=chunk.source,
+        title=chunk.meta.title,
+        issuer=chunk.meta.issuer,
+        date=chunk.meta.date,
+        section=chunk.section,
+        quote=chunk.text[start:end],
+        score=round(passage.score, 4),
+        page=chunk.page,
+        is_excerpt=chunk.meta.is_excerpt,
+        chunk_start=chunk.start,
+        quote_start=chunk.start + start,
+    )
+
+
+def cn_date(date: str) -> str:
+    parts = date.split("-")
+    if len(parts) == 3 and all(p.isdigit() for p in parts):
+        return f"{int(parts[0])}年{int(parts[1])}月{int(parts[2])}日"
+    return f"{date}年" if date.isdigit() else date
+
+
+def _lead(citation: Citation) -> str:
+    who = citation.issuer.split("(")[0].split("（")[0]
+    return f"据{who}{cn_date(citation.date)}发布的文件：" if who or citation.date else ""
+
+
+def _notes(citations: list[Citation], chosen: list[Sentence], numbers: dict[int, int]) -> str:
+    notes = []
+    for citation in citations:
+        rank = next(r for r, n in numbers.items() if n == citation.n)
+        texts = "".join(s.text for s in chosen if s.passage_rank == rank)
+        relative = _RELATIVE_TIME.search(texts)
+        if relative and citation.date[:4].isdigit():
+            notes.append(f"[{citation.n}]成文于{cn_date(citation.date)}，文中“{relative.group(0)}”以该日期为准")
+        if citation.is_excerpt:
+            notes.append(f"[{citation.n}]为节选文本")
+    return "（注：" + "；".join(notes) + "。）" if notes else ""
+
+
+def refusal(question: str, contact: str) -> Answer:
+    text = "抱歉，现有政策文件中没有找到能回答这个问题的内容，为避免误导不作推测。"
+    if contact:
+        text += f"建议咨询{contact}。"
+    return Answer(question=question, text=text, refused=True)

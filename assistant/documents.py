@@ -1,0 +1,162 @@
+"""The plain data that flows between loaders, chunking, the store and answers."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class LoadedText:
+    """What a loader extracts from one file, before metadata is worked out.
+
+    ``pages`` lists ``(start_offset, page_number)`` pairs into ``text`` for
+    paginated formats (PDF); it is empty where pages do not exist.
+    """
+
+    text: str
+    pages: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
+class DocMeta:
+    title: str = ""
+    issuer: str = ""
+    date: str = ""  # ISO date, or a bare year where the source gives no day
+    doc_number: str = ""  # e.g. 慈政办发〔2025〕20号
+    doc_type: str = ""  # 建议答复, 政策文件, 通知公告, 工作报告, 工作计划, 其他
+    source_url: str = ""
+    completeness: str = ""  # 节选 marks an excerpt; empty when unknown/complete
+    completeness_note: str = ""
+    inferred: bool = False  # True when worked out from the text, not front matter
+
+    @property
+    def year(self) -> int | None:
+        return int(self.date[:4]) if self.date[:4].isdigit() else None
+
+    @property
+    def is_excerpt(self) -> bool:
+        return "节选" in self.completeness
+
+
+@dataclass
+class Document:
+    """One source file. ``text`` is the body (front matter removed); chunk
+    offsets refer to it."""
+
+    source: str  # file name relative to the corpus folder
+    sha256: str  # of the file's bytes
+    text: str
+    meta: DocMeta
+    pages: list[tuple[int, int]] = field(default_factory=list)
+
+    def page_at(self, offset: int) -> int | None:
+        page = None
+        for start, number in self.pages:
+            if start > offset:
+                break
+            page = number
+        return page
+
+
+@dataclass
+class Chunk:
+    """A passage of a document. ``text`` is ``document.text[start:end]``
+    verbatim; ``embed_text`` adds title, issuer, date and heading path so
+    that both dense and keyword search see the context."""
+
+    id: str
+    source: str
+    index: int
+    text: str
+    start: int
+    end: int
+    section: str  # heading path, e.g. "2、 引才用才政策 > 二是明确项目资助经费申请要求"
+    meta: DocMeta
+    page: int | None = None
+
+    @property
+    def embed_text(self) -> str:
+        head = " ".join(x for x in (self.meta.issuer, self.meta.date, self.meta.doc_number) if x)
+        parts = [self.meta.title, head, self.section, self.text]
+        return "\n".join(p for p in parts if p)
+
+    def to_metadata(self) -> dict:
+        """Flat metadata for the vector store (scalars only, no None)."""
+        meta = {k: v for k, v in asdict(self.meta).items() if v not in (None,)}
+        meta.update(
+            source=self.source,
+            index=self.index,
+            start=self.start,
+            end=self.end,
+            section=self.section,
+            page=self.page if self.page is not None else -1,
+            year=self.meta.year or 0,
+        )
+        return meta
+
+    @classmethod
+    def from_metadata(cls, chunk_id: str, text: str, meta: dict) -> "Chunk":
+        doc_meta = DocMeta(**{k: meta[k] for k in DocMeta.__dataclass_fields__ if k in meta})
+        page = meta.get("page", -1)
+        return cls(
+            id=chunk_id,
+            source=meta["source"],
+            index=int(meta["index"]),
+            text=text,
+            start=int(meta["start"]),
+            end=int(meta["end"]),
+            section=meta.get("section", ""),
+            meta=doc_meta,
+            page=None if page is None or int(page) < 0 else int(page),
+        )
+
+
+class LoadError(Exception):
+    """A file that cannot be read. ``reason`` is a Chinese message for users."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Citation:
+    """One numbered source of an answer. ``quote`` is a verbatim substring
+    of the cited chunk's text."""
+
+    n: int
+    chunk_id: str
+    source: str
+    title: str
+    issuer: str
+    date: str
+    section: str
+    quote: str
+    score: float
+    page: int | None = None
+    is_excerpt: bool = False
+    chunk_start: int = 0  # offset of the chunk in the document text
+    quote_start: int = 0  # offset of the quote in the document text
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    refused: bool = False
+    mode: str = "extractive"  # extractive | llm
+    notice: str = ""  # e.g. why an LLM answer was replaced by the extractive one
+    latency_ms: float = 0.0
+
+    def to_json(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "refused": self.refused,
+            "mode": self.mode,
+            "notice": self.notice,
+            "citations": [c.to_json() for c in self.citations],
+        }

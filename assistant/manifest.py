@@ -1,0 +1,68 @@
+"""The manifest: which documents the index holds, by content hash.
+
+It lives beside the index as JSON and is rewritten atomically (temp file +
+rename), so a crash leaves either the old or the new manifest. An entry is
+marked ``pending`` before its chunks are touched and ``ok`` after, so an
+interrupted document is redone on the next run instead of being trusted.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Entry:
+    source: str
+    sha256: str
+    chunks: int = 0
+    status: str = "pending"  # pending | ok
+    title: str = ""
+    issuer: str = ""
+    date: str = ""
+    doc_type: str = ""
+    completeness: str = ""
+    ingested_at: float = 0.0
+
+
+@dataclass
+class Manifest:
+    path: Path
+    embedding_model: str = ""
+    entries: dict[str, Entry] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> "Manifest":
+        path = Path(path)
+        if not path.exists():
+            return cls(path)
+        data = json.loads(path.read_text("utf-8"))
+        entries = {s: Entry(**e) for s, e in data.get("documents", {}).items()}
+        return cls(path, data.get("embedding_model", ""), entries)
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        data = {
+            "embedding_model": self.embedding_model,
+            "documents": {s: asdict(e) for s, e in sorted(self.entries.items())},
+        }
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False, indent=1)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.path)
+
+    def is_current(self, source: str, sha256: str) -> bool:
+        entry = self.entries.get(source)
+        return entry is not None and entry.status == "ok" and entry.sha256 == sha256
+
+    def set(self, entry: Entry) -> None:
+        self.entries[entry.source] = entry
+        self.save()
+
+    def remove(self, source: str) -> None:
+        self.entries.pop(source, None)
+        self.save()

@@ -1,0 +1,130 @@
+"""Document metadata: YAML front matter where present, otherwise inferred from
+the layout of Chinese official documents (title on top, issuer and date in
+the signature block at the end, 文号 such as 慈政办发〔2025〕20号)."""
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from .documents import DocMeta
+
+_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.S)
+_CN_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
+_DOC_NUMBER = re.compile(r"[\u4e00-\u9fa5]{1,10}[〔\[【(（]\d{4}[〕\]】)）]\s*\d+\s*号")
+_SENTENCE_PUNCT = re.compile(r"[。，,；;！？!?]")
+_ISSUER_SUFFIX = re.compile(r"(局|厅|委|办|办公室|办公厅|政府|委员会|中心|院|部|会|管委会|公司)$")
+
+# Title keywords → document type. Order matters: a 通知 that 印发 a policy is a policy.
+_DOC_TYPES = [
+    (re.compile(r"答复"), "建议答复"),
+    (re.compile(r"印发.*(意见|办法|方案|细则|规定|政策)"), "政策文件"),
+    (re.compile(r"工作报告"), "工作报告"),
+    (re.compile(r"要点|计划"), "工作计划"),
+    (re.compile(r"通知|公告|公示|通告"), "通知公告"),
+    (re.compile(r"意见|办法|方案|细则|规定|政策"), "政策文件"),
+]
+
+
+def split_front_matter(raw: str) -> tuple[dict, str]:
+    """Return (front matter dict, body). Unparseable front matter is kept
+    as body text rather than lost."""
+    match = _FRONT_MATTER.match(raw)
+    if not match:
+        return {}, raw.lstrip("\ufeff")
+    try:
+        data = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError:
+        return {}, raw
+    if not isinstance(data, dict):
+        return {}, raw
+    return data, raw[match.end():]
+
+
+def build_meta(front: dict, body: str) -> DocMeta:
+    inferred = infer_meta(body)
+    if not front:
+        return inferred
+    fields = {k: str(front.get(k, "") or "") for k in DocMeta.__dataclass_fields__ if k != "inferred"}
+    meta = DocMeta(**fields)
+    # Fill gaps from the text; front matter wins where it speaks.
+    for name in ("title", "issuer", "date", "doc_number", "doc_type"):
+        if not getattr(meta, name):
+            setattr(meta, name, getattr(inferred, name))
+    if not meta.doc_number:
+        meta.doc_number = _number_in(meta.title)
+    return meta
+
+
+def infer_meta(body: str) -> DocMeta:
+    lines = [line.strip() for line in body.splitlines()]
+    title = infer_title(lines)
+    issuer, date = infer_signature(lines)
+    return DocMeta(
+        title=title,
+        issuer=issuer,
+        date=date,
+        doc_number=_number_in(title) or infer_doc_number(lines),
+        doc_type=infer_doc_type(title),
+        inferred=True,
+    )
+
+
+def infer_title(lines: list[str]) -> str:
+    """Leading short lines without sentence punctuation, joined: official
+    titles are often broken over two or three lines."""
+    parts: list[str] = []
+    for line in lines:
+        if not line:
+            if parts:
+                break
+            continue
+        if (
+            len(line) > 40
+            or _SENTENCE_PUNCT.search(line)
+            or line.endswith((":", "："))
+            or _DOC_NUMBER.fullmatch(line)
+        ):
+            break
+        parts.append(line)
+        if len(parts) == 3:
+            break
+    return "".join(parts)
+
+
+def infer_signature(lines: list[str]) -> tuple[str, str]:
+    """The issuer and date of the signature block in the last lines."""
+    tail = [line for line in lines if line][-6:]
+    for i in range(len(tail) - 1, -1, -1):
+        match = _CN_DATE.match(tail[i])
+        if not match:
+            continue
+        year, month, day = (int(g) for g in match.groups())
+        date = f"{year:04d}-{month:02d}-{day:02d}"
+        issuer = ""
+        if i > 0 and len(tail[i - 1]) <= 30 and not _SENTENCE_PUNCT.search(tail[i - 1]):
+            if _ISSUER_SUFFIX.search(tail[i - 1]):
+                issuer = tail[i - 1]
+        return issuer, date
+    return "", ""
+
+
+def infer_doc_number(lines: list[str]) -> str:
+    """A 文号 standing on its own line near the top (numbers quoted inside
+    sentences belong to other documents)."""
+    for line in lines[:30]:
+        if _DOC_NUMBER.fullmatch(line):
+            return line
+    return ""
+
+
+def infer_doc_type(title: str) -> str:
+    for pattern, doc_type in _DOC_TYPES:
+        if pattern.search(title):
+            return doc_type
+    return "其他"
+
+
+def _number_in(text: str) -> str:
+    match = _DOC_NUMBER.search(text or "")
+    return match.group(0) if match else ""

@@ -1,0 +1,120 @@
+"""The Chroma vector store: an embedded PersistentClient under the index
+folder, or an HttpClient when a server host is configured.
+
+The collection records the embedding model and dimension that built it;
+opening it with another model is an error instead of silent garbage.
+Embeddings are always passed in: Chroma's own default embedding function
+would try to download a model.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Settings
+from .documents import Chunk
+
+
+class IndexMismatchError(Exception):
+    """The index was built with another embedding model or dimension."""
+
+
+@dataclass
+class Hit:
+    chunk: Chunk
+    score: float  # cosine similarity, higher is better
+
+
+def open_client(settings: Settings):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_host:
+        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+    Path(settings.index_dir).mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(Path(settings.index_dir) / "chroma"), settings=chroma_settings)
+
+
+class VectorStore:
+    def __init__(self, settings: Settings, client=None):
+        self.settings = settings
+        self.client = client or open_client(settings)
+        self.collection = self.client.get_or_create_collection(
+            name=settings.collection,
+            metadata={"embedding_model": settings.embedding_model, "hnsw:space": "cosine"},
+            embedding_function=None,
+        )
+        self._check_model()
+
+    def _check_model(self) -> None:
+        recorded = (self.collection.metadata or {}).get("embedding_model")
+        if recorded and recorded != self.settings.embedding_model:
+            raise IndexMismatchError(
+                f"索引由嵌入模型「{recorded}」构建，当前配置为「{self.settings.embedding_model}」。"
+                "请使用 --rebuild 重建索引，或改回原模型。"
+            )
+
+    @property
+    def dimension(self) -> int | None:
+        dim = (self.collection.metadata or {}).get("embedding_dim")
+        return int(dim) if dim else None
+
+    def check_dimension(self, dim: int) -> None:
+        """Record the dimension on first write; refuse a different one later."""
+        recorded = self.dimension
+        if recorded is None:
+            meta = dict(self.collection.metadata or {})
+            meta.pop("hnsw:space", None)  # immutable after creation
+            meta["embedding_dim"] = dim
+            self.collection.modify(metadata=meta)
+        elif recorded != dim:
+            raise IndexMismatchError(
+                f"索引向量维度为 {recorded}，当前模型输出 {dim} 维。请使用 --rebuild 重建索引。"
+            )
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    def add(self, chunks: list[Chunk], embeddings) -> None:
+        if not chunks:
+            return
+        self.check_dimension(len(embeddings[0]))
+        step = self.client.get_max_batch_size()
+        for i in range(0, len(chunks), step):
+            batch = chunks[i : i + step]
+            self.collection.upsert(
+                ids=[c.id for c in batch],
+                documents=[c.text for c in batch],
+                metadatas=[c.to_metadata() for c in batch],
+                embeddings=[list(map(float, e)) for e in embeddings[i : i + step]],
+            )
+
+    def delete_source(self, source: str) -> None:
+        self.collection.delete(where={"source": source})
+
+    def ids_for_source(self, source: str) -> list[str]:
+        return self.collection.get(where={"source": source}, include=[])["ids"]
+
+    def chunks(self, where: dict | None = None) -> list[Chunk]:
+        got = self.collection.get(where=where, include=["documents", "metadatas"])
+        return [Chunk.from_metadata(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+
+    def query(self, embedding, k: int, where: dict | None = None) -> list[Hit]:
+        if self.count() == 0:
+            return []
+        res = self.collection.query(
+            query_embeddings=[list(map(float, embedding))],
+            n_results=min(k, self.count()),
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            Hit(Chunk.from_metadata(i, d, m), 1.0 - float(dist))
+            for i, d, m, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])
+        ]
+
+    def reset(self) -> None:
+        """Drop the collection (for --rebuild) and create it afresh."""
+        self.client.delete_collection(self.settings.collection)
+        self.__init__(self.settings, self.client)

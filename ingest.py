@@ -1,0 +1,35 @@
+"""Command line: build or update the vector index from the corpus folder.
+
+    python ingest.py [--corpus DIR] [--index DIR] [--rebuild]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from assistant.config import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = Settings()
+    parser = argparse.ArgumentParser(description="把政策文件导入向量索引（增量、可重复执行）")
+    parser.add_argument("--corpus", type=Path, default=settings.corpus_dir, help="文档目录")
+    parser.add_argument("--index", type=Path, default=settings.index_dir, help="索引目录")
+    parser.add_argument("--rebuild", action="store_true", help="清空索引后全部重建")
+    args = parser.parse_args(argv)
+
+    from assistant.ingestion import IngestBusyError, ingest
+    from assistant.store import IndexMismatchError
+
+    try:
+        report = ingest(args.corpus, args.index, rebuild=args.rebuild, settings=settings, progress=True)
+    except (IngestBusyError, IndexMismatchError, FileNotFoundError) as exc:
+        print(f"导入失败：{exc}", file=sys.stderr)
+        return 2
+    print(report.summary())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

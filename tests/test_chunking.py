@@ -1,0 +1,97 @@
+import re
+
+from conftest import CORPUS, SEED
+
+from assistant.chunking import chunk_document
+from assistant.documents import Document
+from assistant.metadata import build_meta, split_front_matter
+
+
+def _doc(name=None, text=None):
+    raw = (CORPUS / name).read_text("utf-8") if name else text
+    front, body = split_front_matter(raw)
+    return Document(name or "t.txt", "x", body, build_meta(front, body))
+
+
+def _all_docs():
+    return [_doc(p.name) for p in sorted(CORPUS.iterdir())]
+
+
+def test_chunks_are_verbatim_spans_with_offsets():
+    for doc in _all_docs():
+        for chunk in chunk_document(doc):
+            assert doc.text[chunk.start:chunk.end] == chunk.text
+            assert chunk.source == doc.source and chunk.meta is doc.meta
+
+
+def test_size_bounds_and_no_orphans():
+    for doc in _all_docs():
+        chunks = chunk_document(doc, max_chars=480, min_chars=120)
+        for chunk in chunks:
+            assert len(chunk.text) <= 480 + 120, (doc.source, chunk.index)
+        if len(chunks) > 1:
+            assert all(len(c.text) >= 100 for c in chunks), doc.source
+
+
+def test_seed_reply_sections_follow_its_numbering():
+    chunks = chunk_document(_doc(SEED))
+    sections = [c.section for c in chunks]
+    assert any(s.startswith("1、 产业资金保障") for s in sections)
+    assert any(s.startswith("2、 引才用才政策") for s in sections)
+    tranche = next(c for c in chunks if "按20%、20%、30%分三期拨付" in c.text)
+    assert tranche.section.startswith("2、 引才用才政策")
+    # The signature block is not a chunk of its own: it closes the last passage.
+    assert chunks[-1].text.rstrip().endswith("2022年6月22日")
+    assert "最后，衷心感谢" in chunks[-1].text
+
+
+def test_inline_points_become_sub_headings():
+    chunks = chunk_document(_doc(SEED), max_chars=200, min_chars=60)
+    assert any(c.section == "2、 引才用才政策 > 二是明确项目资助经费申请要求" for c in chunks)
+
+
+def test_headings_travel_with_their_content():
+    text = "一、总体要求\n（一）目标\n1. 到2027年投入超300亿元。\n二、重点任务\n" + "加大投入。" * 60
+    chunks = chunk_document(_doc(text=text), max_chars=200, min_chars=20)
+    for chunk in chunks:
+        assert not re.fullmatch(r"[一二三四五六七八九十]+、\S{0,10}", chunk.text.strip())
+    first = chunks[0]
+    assert "到2027年投入超300亿元" in first.text and first.text.startswith("一、总体要求")
+    assert first.section == "一、总体要求 > （一）目标 > 1. 到2027年投入超300亿元"
+
+
+def test_articles_and_chapters():
+    doc = _doc("06_cixi_zfb_2024-11-08_chanye_chuangxin_pingtai_guanli_zanxing_banfa.txt")
+    chunks = chunk_document(doc)
+    first_article = next(c for c in chunks if "第一条" in c.text)
+    assert first_article.section.startswith("第一章  总则")
+
+
+def test_web_page_furniture_is_left_out():
+    for name in ("01_cixi_kjj_2023-06-25_rd18-2_jianyi332_dafu.txt",
+                 "04_cixi_zfb_2025-09-16_2025_chanye_gaozhiliang_zhengce_yijian.txt",
+                 "05_cixi_kjj_2025-04-29_kjj_2025_gongzuo_yaodian.txt"):
+        for chunk in chunk_document(_doc(name)):
+            assert "索引号" not in chunk.text and "113302820029365B" not in chunk.text
+            assert "12330282688011591A" not in chunk.text
+            assert "面向社会" not in chunk.text, (name, chunk.text[:60])
+
+
+def test_long_paragraph_is_split_at_sentence_ends():
+    text = "标题\n" + "".join(f"第{i}句话说明政策内容和申报条件。" for i in range(80))
+    chunks = chunk_document(_doc(text=text), max_chars=300, min_chars=80)
+    assert len(chunks) > 3
+    for chunk in chunks[:-1]:
+        assert chunk.text.endswith("。")
+
+
+def test_embed_text_carries_document_context():
+    chunk = chunk_document(_doc(SEED))[2]
+    assert chunk.embed_text.startswith("对市十八届人大一次会议第190号建议的答复\n慈溪市科学技术局 2022-06-22")
+    assert chunk.section in chunk.embed_text and chunk.text in chunk.embed_text
+
+
+def test_hard_wrapped_pdf_lines_are_joined():
+    text = "一、总体要求\n坚持把发展作为第一要务、创新作为第一动力、人才作为第一\n资源，牢固树立创新强省工作导向。\n"
+    chunks = chunk_document(_doc(text=text))
+    assert len(chunks) == 1 and "第一\n资源" in chunks[0].text
