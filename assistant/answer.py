@@ -20,10 +20,29 @@ MAX_ANSWER_CHARS = 300
 _SENTENCE = re.compile(r"[^。！？；!?;\n]+(?:[。！？；!?;]+[”’」』）)]*)?")
 _ASKS_NUMBER = re.compile(r"多少|几|比例|百分|金额|额度|多大|最高|上限|标准|增速|增长|资金|补助|补贴|奖励|资助|规模|总额|数量")
 _ASKS_DATE = re.compile(r"什么时候|何时|哪天|哪一天|截止|日期|时间|哪年|几月|期限|多久")
-_ASKS_WHO = re.compile(r"哪个部门|哪个单位|哪家|谁|由谁|什么部门|什么单位|哪里|联系")
+_ASKS_WHO = re.compile(r"哪个部门|哪个单位|哪家|谁|由谁|哪位|什么部门|什么单位|哪里|联系")
 _HAS_NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万亿]+(?:万|亿)?元|%")
 _HAS_DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}-\d{2}-\d{2}")
-_HAS_BODY = re.compile(r"(局|厅|政府|办公室|委员会|管委会|中心|平台|代表|联系人|电话)")
+_HAS_BODY = re.compile(r"(局|厅|政府|办公室|委员会|管委会|中心|平台|代表|市长|联系人|电话)")
+# What a question asks for, and what a sentence must hold to answer it.
+ASKED_KINDS = {
+    "money": (
+        re.compile(r"多少钱|多少资金|(奖励|奖|补助|补|资助|给|扶持|补贴|支持|拿)多少|多少(奖励|补助|资助|补贴|经费)|(奖励|补助|资助|补贴)标准"),
+        re.compile(r"\d[\d.,]*\s*(万|亿)?元"),
+    ),
+    "date": (
+        re.compile(r"什么时候|何时|哪天|哪一天|截止|几号|几月|哪个月"),
+        re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}-\d{2}-\d{2}|\d{4}\s*年\s*\d{1,2}\s*月"),
+    ),
+    "count": (
+        re.compile(r"多少家|几家|多少个|几个|多少户|多少项|多少名|几名"),
+        re.compile(r"[\d一二两三四五六七八九十百千]+\s*(余|多)?\s*(家|个|户|项|名)"),
+    ),
+    "percent": (
+        re.compile(r"比例|比重|百分之|多少%|增速|增长了多少|涨了多少|强度"),
+        re.compile(r"%|％|百分点"),
+    ),
+}
 _RELATIVE_TIME = re.compile(r"今年|去年|明年|本年度|当年|近年来|目前|下步|下一步|近两年")
 
 
@@ -65,6 +84,21 @@ def score_sentences(question: str, passages: list[Passage], idf) -> list[Sentenc
             prior = 0.3 / (1 + rank)
             scored.append(Sentence(rank, start, end, sentence, coverage + bonus + prior))
     return sorted(scored, key=lambda s: -s.score)
+
+
+# "When was it issued / answered": the lead of every answer names the date.
+_ASKS_DOC_DATE = re.compile(r"(印发|发布|答复|成文|落款|发文|出台)[^？?]{0,8}(哪天|什么时候|何时|日期|时间)|(哪天|什么时候|何时)[^？?]{0,8}(印发|发布|答复|成文|出台)")
+
+
+def asked_kinds(question: str) -> list[str]:
+    kinds = [kind for kind, (asks, _) in ASKED_KINDS.items() if asks.search(question)]
+    if "date" in kinds and _ASKS_DOC_DATE.search(question):
+        kinds.remove("date")
+    return kinds
+
+
+def provides(text: str, kind: str) -> bool:
+    return bool(ASKED_KINDS[kind][1].search(text))
 
 
 def select_sentences(scored: list[Sentence], budget: int = MAX_ANSWER_CHARS - 60) -> list[Sentence]:

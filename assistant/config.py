@@ -53,5 +53,15 @@ class Settings:
     chunk_max_chars: int = 480
     chunk_min_chars: int = 120
 
+    # Answers. Where to send questions the documents do not cover.
+    refusal_contact: str = field(
+        default_factory=lambda: _env("ASSISTANT_REFUSAL_CONTACT", "慈溪市科技局或“8718”公共服务慈溪平台")
+    )
+    # Refuse unless the best passage is this close in meaning and the quoted
+    # passage covers this share of the question's word weight (IDF), both
+    # calibrated on evals/questions.jsonl.
+    min_dense_score: float = field(default_factory=lambda: float(_env("ASSISTANT_MIN_DENSE", "0.35")))
+    min_keyword_coverage: float = field(default_factory=lambda: float(_env("ASSISTANT_MIN_COVERAGE", "0.45")))
+
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)

@@ -17,7 +17,9 @@ _STOPWORDS = set(
     "的 了 是 在 和 与 及 或 对 把 被 给 为 吗 呢 吧 啊 呀 么 哪 哪个 哪些 哪里 什么 怎么 怎样 如何 多少 几 "
     "是否 有没有 有 没有 能 能不能 可以 可不可以 要 需要 我 我们 你 你们 他 她 它 这 那 这个 那个 "
     "一下 请问 请 问 一个 就 都 也 还 又 啥 咋 些 个 之 其 中 上 下 时候 现在 目前 具体 "
-    "情况 相关 有关 关于 ？ ? ， , 。 ！ ! 、 ： : ； ; “ ” ‘ ’ （ ） ( ) 《 》 〔 〕 【 】 — - … · / ".split()
+    "情况 相关 有关 关于 一共 多少钱 钱 涨 涨了 大概 到底 啥 咋 拿 能拿 哪位 哪天 哪年 意思 是不是 叫 提 提的 "
+    "这边 那边 市里 里 说 搞 算不算 算 分别 各 各是 各有 指 由 一般 按 来 作 找 跟 几类 分 会 才 最 多 进 "
+    "？ ? ， , 。 ！ ! 、 ： : ； ; “ ” ‘ ’ （ ） ( ) 《 》 〔 〕 【 】 — - … · / ".split()
 )
 _PUNCT_ONLY = re.compile(r"^[\W_]+$")
 
@@ -29,6 +31,18 @@ def _jieba():
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
     return jieba
+
+
+_NAMED = re.compile(r"[“\"]([^”\"\s]{2,10})[”\"]")
+
+
+def learn_names(texts) -> None:
+    """Teach jieba the quoted names the documents use (“甬易办”, “上林英才”),
+    so a programme name stays one token instead of falling apart."""
+    jieba = _jieba()
+    for text in texts:
+        for name in _NAMED.findall(text):
+            jieba.add_word(name, freq=2000)
 
 
 def tokenize(text: str) -> list[str]:
@@ -56,6 +70,7 @@ class KeywordIndex:
             from rank_bm25 import BM25Okapi
 
             chunks = load_chunks()
+            learn_names(c.text for c in chunks)
             corpus = [tokenize(c.embed_text) for c in chunks]
             self._bm25 = BM25Okapi(corpus) if chunks else None
             self._chunks = chunks

@@ -1,0 +1,64 @@
+"""Command line: ``python -m assistant ask "问题" [--index DIR] [--json]``."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .config import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = Settings()
+    parser = argparse.ArgumentParser(prog="python -m assistant", description="慈溪科技创新政策问答")
+    sub = parser.add_subparsers(dest="command", required=True)
+    ask = sub.add_parser("ask", help="提问")
+    ask.add_argument("question")
+    ask.add_argument("--index", type=Path, default=settings.index_dir, help="索引目录")
+    ask.add_argument("--json", action="store_true", help="输出 JSON")
+    ask.add_argument("--issuer", default="", help="按发布单位筛选")
+    ask.add_argument("--doc-type", default="", help="按文件类型筛选")
+    ask.add_argument("--year-from", type=int, default=None)
+    ask.add_argument("--year-to", type=int, default=None)
+    args = parser.parse_args(argv)
+
+    from .qa import Assistant
+    from .retrieval import Filters
+
+    settings = settings.with_(index_dir=args.index)
+    if not (Path(args.index) / "manifest.json").exists() and not settings.chroma_host:
+        print(f"索引不存在：{args.index}。请先运行 python ingest.py --index {args.index}", file=sys.stderr)
+        return 2
+    filters = Filters(args.issuer, args.doc_type, args.year_from, args.year_to)
+    answer = Assistant(settings).ask(args.question, filters=filters)
+    if args.json:
+        print(json.dumps(_json(answer), ensure_ascii=False, indent=2))
+    else:
+        print(_plain(answer))
+    return 0
+
+
+def _json(answer) -> dict:
+    keys = ("n", "source", "title", "issuer", "date", "section", "quote", "score", "page", "is_excerpt")
+    return {
+        "answer": answer.text,
+        "refused": answer.refused,
+        "mode": answer.mode,
+        "notice": answer.notice,
+        "citations": [{k: getattr(c, k) for k in keys} for c in answer.citations],
+    }
+
+
+def _plain(answer) -> str:
+    lines = [answer.text]
+    if answer.notice:
+        lines.append(f"提示：{answer.notice}")
+    for c in answer.citations:
+        excerpt = "（节选）" if c.is_excerpt else ""
+        lines.append(f"[{c.n}] 《{c.title}》{excerpt} {c.issuer} {c.date} {c.section} —— {c.source}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""The assistant: question in, short cited answer out.
+
+Retrieval is hybrid (dense + BM25, fused); the answer is extractive by
+default. With an OpenAI-compatible endpoint configured, an LLM writes the
+answer from the same passages, and a number guard replaces any answer
+stating a figure that no cited passage contains by the extractive one.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Iterator
+
+from .answer import asked_kinds, compose, provides, refusal, score_sentences, select_sentences
+from .config import Settings
+from .documents import Answer, Citation
+from .keyword import KeywordIndex, tokenize
+from .retrieval import Filters, Passage, Retriever, resolve_follow_up
+from .store import VectorStore
+
+MAX_QUESTION_CHARS = 500
+
+
+class Assistant:
+    def __init__(self, settings: Settings | None = None, llm=None):
+        from .embeddings import get_embedder
+
+        self.settings = settings or Settings()
+        self.store = VectorStore(self.settings)
+        self.embedder = get_embedder(self.settings)
+        self.keywords = KeywordIndex()
+        self.retriever = Retriever(self.store, self.embedder, self.keywords)
+        self.llm = llm if llm is not None else _llm_from_env()
+
+    # --- retrieval ----------------------------------------------------------
+
+    def _refresh_keywords(self) -> None:
+        manifest = Path(self.settings.index_dir) / "manifest.json"
+        version = (self.store.count(), manifest.stat().st_mtime_ns if manifest.exists() else 0)
+        self.keywords.refresh(version, self.store.chunks)
+
+    def retrieve(self, question: str, history=None, filters: Filters | None = None, top: int = 5) -> list[Passage]:
+        self._refresh_keywords()
+        query = resolve_follow_up(question, _user_turns(history))
+        return self.retriever.search(query, filters, top=top)
+
+    # --- answers ------------------------------------------------------------
+
+    def ask(self, question: str, history=None, filters: Filters | None = None) -> Answer:
+        started = time.perf_counter()
+        answer = self._answer(question, history, filters)
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        return answer
+
+    def _answer(self, question: str, history, filters) -> Answer:
+        question = " ".join((question or "").split())
+        if not question:
+            return Answer(question="", text="请输入您要咨询的问题。", refused=True)
+        question = question[:MAX_QUESTION_CHARS]
+        passages = self.retrieve(question, history, filters)
+        query = resolve_follow_up(question, _user_turns(history))
+        if not self.is_relevant(query, passages):
+            return refusal(question, self.settings.refusal_contact)
+        extractive = self._extractive(question, query, passages)
+        if extractive is None:
+            return refusal(question, self.settings.refusal_contact)
+        if self.llm is None:
+            return extractive
+        return self._generate(question, passages, extractive)
+
+    def _extractive(self, question: str, query: str, passages: list[Passage]) -> Answer | None:
+        """The quoted answer, or None when the documents do not hold it: the
+        passage quoted first must carry most of the question's distinctive
+        words, and a sentence must hold what the question asks for (a sum of
+        money, a date, a count, a share)."""
+        scored = score_sentences(query, passages[:3], self.keywords.idf)
+        chosen = select_sentences(scored)
+        for kind in asked_kinds(question):
+            if any(provides(s.text, kind) for s in chosen):
+                continue
+            fitting = [s for s in scored if provides(s.text, kind) and self._grounded(query, passages, s)]
+            if not fitting:
+                return None
+            chosen = select_sentences(fitting)
+        if not chosen or not self._grounded(query, passages, chosen[0]):
+            return None
+        return compose(question, passages[:3], chosen)
+
+    def _grounded(self, query: str, passages: list[Passage], sentence) -> bool:
+        chunk = passages[sentence.passage_rank].chunk
+        return self.coverage(query, chunk.embed_text) >= self.settings.min_keyword_coverage
+
+    def is_relevant(self, query: str, passages: list[Passage]) -> bool:
+        """A first gate before any answer is composed: some passage must be
+        close enough in meaning (threshold calibrated on evals/)."""
+        return bool(passages) and max((p.dense or 0.0) for p in passages) >= self.settings.min_dense_score
+
+    def coverage(self, query: str, text: str) -> float:
+        """Share of the question's word weight (IDF) that ``text`` contains."""
+        tokens = set(tokenize(query))
+        total = sum(self.keywords.idf(t) for t in tokens)
+        if total <= 0:
+            return 0.0
+        return sum(self.keywords.idf(t) for t in tokens & set(tokenize(text))) / total
+
+    # --- LLM mode -----------------------------------------------------------
+
+    def _generate(self, question: str, passages: list[Passage], extractive: Answer) -> Answer:
+        from .llm import LLMError, guard_answer
+
+        numbered = [(i + 1, _header(p), p.chunk.text) for i, p in enumerate(passages)]
+        try:
+            text = self.llm.generate(question, numbered)
+        except LLMError as exc:
+            extractive.notice = f"{exc}；以下为原文摘录。"
+            return extractive
+        ok, bad = guard_answer(text, {n: f"{h}\n{t}" for n, h, t in numbered})
+        if not ok:
+            shown = "、".join(bad) if bad else "引用编号"
+            extractive.notice = f"大模型回答中的{shown}无法在所引原文中核对到，已改为直接摘录原文。"
+            return extractive
+        return Answer(question, text, _llm_citations(text, question, passages, self.keywords.idf), mode="llm")
+
+    def stream(self, question: str, history=None, filters: Filters | None = None) -> Iterator[str]:
+        """Answer text as it grows. Extractive answers come whole; LLM
+        answers are checked by the number guard before anything is shown,
+        so a wrong figure never reaches the screen."""
+        yield self.ask(question, history, filters).text
+
+
+def _user_turns(history) -> list[str]:
+    """Earlier user questions from a history of strings, (user, bot) pairs or
+    {"role", "content"} messages."""
+    turns = []
+    for item in history or []:
+        if isinstance(item, str):
+            turns.append(item)
+        elif isinstance(item, dict) and item.get("role") == "user":
+            turns.append(str(item.get("content", "")))
+        elif isinstance(item, (list, tuple)) and item:
+            turns.append(str(item[0]))
+    return [t for t in turns if t]
+
+
+def _header(passage: Passage) -> str:
+    meta = passage.chunk.meta
+    return " · ".join(x for x in (meta.title, meta.issuer, meta.date, passage.chunk.section) if x)
+
+
+def _llm_citations(text: str, question: str, passages: list[Passage], idf) -> list[Citation]:
+    """For each [n] the LLM used, quote the passage's best sentence."""
+    import re
+
+    from .answer import _citation
+
+    cited = sorted({int(n) for n in re.findall(r"\[(\d+)\]", text) if 0 < int(n) <= len(passages)})
+    citations = []
+    for n in cited:
+        passage = passages[n - 1]
+        best = score_sentences(question + text, [passage], idf)
+        start, end = (best[0].start, best[0].end) if best else (0, len(passage.chunk.text))
+        citations.append(_citation(n, passage, start, end))
+    return citations
+
+
+def _llm_from_env():
+    from .llm import LLMClient, LLMConfig
+
+    config = LLMConfig.from_env()
+    return LLMClient(config) if config.enabled else None

@@ -1,0 +1,195 @@
+"""The number guard: figures in an answer must be backed by its sources."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.numbers import extract_numbers, find_mentions, unsupported_numbers
+
+SEED_SENTENCE = (
+    "今年，预算安排人才发展专项资金1.3亿元，2021年科技支出资金为8.86亿元，同比增长15.20%，"
+    "今年将继续保持15%以上的增速。2021年资助15类项目，共计9785.06万元。"
+)
+
+
+# --------------------------------------------------------------------------
+# extract_numbers
+
+
+def test_extracts_amounts_percentages_and_years_with_units_kept():
+    assert extract_numbers(SEED_SENTENCE) == [
+        "1.3亿元", "2021", "8.86亿元", "15.2%", "15%", "2021", "15类", "9785.06万元",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2022年6月22日", ["2022-06-22"]),
+        ("2025年5月8日前", ["2025-05-08"]),
+        ("2025 年 5 月 8 日", ["2025-05-08"]),
+        ("2025-04-09", ["2025-04-09"]),
+        ("2025/4/9", ["2025-04-09"]),
+        ("2025.04.09", ["2025-04-09"]),
+        ("2022年6月", ["2022-06"]),
+        ("6月22日", ["--06-22"]),
+        ("二〇二二年六月二十二日", ["2022-06-22"]),
+        ("二○二五年五月八日", ["2025-05-08"]),
+        ("16:08", ["16:08"]),
+    ],
+)
+def test_dates_become_iso(text, expected):
+    assert extract_numbers(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("5个工作日内", ["5个工作日"]),
+        ("五个工作日内", ["5个工作日"]),
+        ("按20%、20%、30%分三期拨付", ["20%", "20%", "30%", "3期"]),
+        ("双120%配套支持", ["120%"]),
+        ("两万元", ["20000元"]),
+        ("百分之三十", ["30%"]),
+        ("1,000,000元", ["1000000元"]),
+        ("增长1.50倍", ["1.5倍"]),
+        ("提高0.1个百分点", ["0.1个百分点"]),
+        ("第190号建议", ["190号"]),
+        ("十八届人大", ["18届"]),
+    ],
+)
+def test_units_and_chinese_numerals(text, expected):
+    assert extract_numbers(text) == expected
+
+
+def test_full_width_digits_are_ascii():
+    assert extract_numbers("资助５０万元，占１５．２０％") == ["50万元", "15.2%"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "见文件[1][2]。",
+        "见文件[1, 2]和【3】。",
+        "1、 产业资金保障",
+        "（一）总体要求",
+        "(2) 申报条件",
+        "一是加快引育人才；二是明确要求。",
+        "建设一批平台，培育一个集群，进一步提升。",
+        "“十四五”期间",
+    ],
+)
+def test_markers_headings_and_ordinal_words_are_not_figures(text):
+    assert extract_numbers(text) == []
+
+
+def test_heading_numbers_inline_after_punctuation_are_ignored():
+    assert extract_numbers("答复如下：1、资金保障；2. 人才政策[1]") == []
+
+
+def test_number_before_a_heading_dot_mid_sentence_is_kept():
+    assert extract_numbers("共计 3.") == ["3"]
+
+
+def test_first_batch_is_an_ordinal_figure():
+    assert extract_numbers("第一批") == ["1批"]
+
+
+def test_mentions_keep_the_answer_spelling():
+    (mention,) = find_mentions("增长１５．２０ ％")
+    assert mention.text == "１５．２０％"
+    assert mention.key == "15.2%"
+
+
+# --------------------------------------------------------------------------
+# unsupported_numbers
+
+
+def test_wrong_percentage_is_flagged():
+    assert unsupported_numbers("今年一季度产业资金兑现率超87%[1]", ["今年一季度产业资金兑现率超85%"]) == ["87%"]
+
+
+def test_wrong_amount_is_flagged():
+    assert unsupported_numbers("预算安排人才发展专项资金1.5亿元[1]", [SEED_SENTENCE]) == ["1.5亿元"]
+
+
+def test_matching_amount_passes():
+    assert unsupported_numbers("对认定的企业每家3万元[1]", ["给予每家3万元的奖励"]) == []
+
+
+def test_matching_date_passes():
+    assert unsupported_numbers("截止时间为2025年5月8日[2]", ["申报截止2025年5月8日"]) == []
+
+
+def test_date_in_another_notation_passes():
+    assert unsupported_numbers("答复日期为2022-06-22[1]", ["慈溪市科学技术局 2022年6月22日"]) == []
+    assert unsupported_numbers("答复于2022年6月22日", ["发布日期：2022-06-22"]) == []
+
+
+def test_wrong_date_is_flagged():
+    assert unsupported_numbers("答复日期为2022-06-23", ["2022年6月22日"]) == ["2022-06-23"]
+
+
+def test_date_without_year_is_backed_by_full_date_but_not_the_reverse():
+    assert unsupported_numbers("6月22日前", ["2022年6月22日"]) == []
+    assert unsupported_numbers("2022年6月22日", ["6月22日前"]) == ["2022年6月22日"]
+
+
+def test_year_is_backed_by_a_date_in_that_year():
+    assert unsupported_numbers("2022年", ["2022年6月22日"]) == []
+
+
+def test_citation_markers_never_count():
+    assert unsupported_numbers("资金1.3亿元[1][2]，兑现率超50%[3]", [SEED_SENTENCE, "兑现率超50%"]) == []
+
+
+def test_trailing_zeros_and_percent_sign_width_do_not_matter():
+    assert unsupported_numbers("同比增长15.2%", ["同比增长15.20%"]) == []
+    assert unsupported_numbers("同比增长15.20%", ["同比增长15.2％"]) == []
+
+
+def test_decimal_percentages_are_compared_exactly():
+    assert unsupported_numbers("占比3.46%", ["占比3.69%"]) == ["3.46%"]
+
+
+def test_full_width_answer_matches_ascii_source():
+    assert unsupported_numbers("每家３万元，５个工作日内", ["每家3万元，5个工作日内"]) == []
+
+
+def test_wan_vs_yi_mismatch_is_flagged():
+    assert unsupported_numbers("资助50万元", ["资助50亿元"]) == ["50万元"]
+
+
+def test_amount_needs_its_unit_in_the_source():
+    assert unsupported_numbers("资助50万元", ["第50条规定"]) == ["50万元"]
+    assert unsupported_numbers("资助50万元", ["兑现率超50%"]) == ["50万元"]
+
+
+def test_same_amount_in_other_unit_passes():
+    assert unsupported_numbers("预算13000万元", ["预算1.3亿元"]) == []
+
+
+def test_chinese_and_arabic_numerals_match():
+    assert unsupported_numbers("分3期拨付，5个工作日内", ["分三期拨付，五个工作日内公示"]) == []
+    assert unsupported_numbers("分四期拨付", ["分三期拨付"]) == ["四期"]
+
+
+def test_bare_number_is_backed_by_the_same_number_in_any_form():
+    assert unsupported_numbers("共190号", ["第190号建议"]) == []
+    assert unsupported_numbers("实施2021年", ["2021—2025年"]) == []
+
+
+def test_list_markers_in_the_answer_are_ignored():
+    answer = "1、资金保障：预算1.3亿元[1]。\n2、人才政策：首批30%的启动资金[2]。"
+    assert unsupported_numbers(answer, [SEED_SENTENCE, "首批30%的启动资金"]) == []
+
+
+def test_each_unsupported_figure_is_reported_once():
+    assert unsupported_numbers("87%，又是87%", ["85%"]) == ["87%"]
+
+
+def test_no_sources_flags_every_figure():
+    assert unsupported_numbers("资助50万元，期限3年", []) == ["50万元", "3年"]
+
+
+def test_answer_without_figures_passes():
+    assert unsupported_numbers("文件中没有相关内容", []) == []
