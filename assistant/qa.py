@@ -106,13 +106,18 @@ class Assistant:
     # --- LLM mode -----------------------------------------------------------
 
     def _generate(self, question: str, passages: list[Passage], extractive: Answer) -> Answer:
-        from .llm import LLMError, guard_answer
+        from .llm import NO_ANSWER, LLMError, cited_passages, guard_answer
 
         numbered = [(i + 1, _header(p), p.chunk.text) for i, p in enumerate(passages)]
         try:
             text = self.llm.generate(question, numbered)
         except LLMError as exc:
             extractive.notice = f"{exc}；以下为原文摘录。"
+            return extractive
+        if NO_ANSWER in text:
+            return refusal(question, self.settings.refusal_contact)
+        if not cited_passages(text):
+            extractive.notice = "大模型回答未标注出处，已改为直接摘录原文。"
             return extractive
         ok, bad = guard_answer(text, {n: f"{h}\n{t}" for n, h, t in numbered})
         if not ok:

@@ -77,7 +77,7 @@ def rrf(rankings: dict[str, list[tuple[Chunk, float]]], k: int = RRF_K) -> list[
     return sorted(fused.values(), key=lambda p: -p.score)
 
 
-_FOLLOW_UP = re.compile(r"^(那|那么|这|这个|该|它|其|此|还有|另外|后续|然后|那个)|[呢吗]？?$")
+_FOLLOW_UP = re.compile(r"^(那|那么|这|这个|该|它|其|此|还有|另外|后续|然后|那个)|呢[？?]?$")
 
 
 def resolve_follow_up(question: str, history: list[str] | None) -> str:

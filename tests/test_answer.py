@@ -1,0 +1,173 @@
+"""Extractive answers: verbatim sentences, [n] markers, citations whose
+quotes sit exactly where they say in the source documents, notes on
+relative dates and excerpts, and refusals."""
+import re
+
+import pytest
+from conftest import CORPUS, SEED
+
+from assistant.answer import Sentence, compose, refusal, score_sentences, select_sentences, split_sentences
+from assistant.metadata import split_front_matter
+from assistant.retrieval import Passage
+
+
+def body_of(source: str) -> str:
+    """The document text chunk offsets refer to: the file minus its front matter."""
+    return split_front_matter((CORPUS / source).read_text(encoding="utf-8"))[1]
+
+
+def check_citations(answer, passages):
+    """Every citation quotes its chunk and the document verbatim, at its offsets."""
+    chunks = {p.chunk.id: p.chunk for p in passages}
+    assert answer.citations
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    for c in answer.citations:
+        assert f"[{c.n}]" in answer.text
+        chunk = chunks[c.chunk_id]
+        assert c.quote and c.quote in chunk.text
+        assert c.source == chunk.source
+        assert c.chunk_start == chunk.start
+        body = body_of(c.source)
+        assert body[c.chunk_start : c.chunk_start + len(chunk.text)] == chunk.text
+        assert body[c.quote_start : c.quote_start + len(c.quote)] == c.quote
+        assert chunk.text[c.quote_start - c.chunk_start :].startswith(c.quote)
+
+
+def sentence_with(passages, rank: int, needle: str) -> Sentence:
+    text = passages[rank].chunk.text
+    for start, end in split_sentences(text):
+        if needle in text[start:end]:
+            return Sentence(rank, start, end, text[start:end], 1.0)
+    raise AssertionError(f"no sentence with {needle!r} in passage {rank}")
+
+
+def seed_passages(assistant, question: str) -> list[Passage]:
+    passages = assistant.retrieve(question)
+    assert passages and passages[0].chunk.source == SEED
+    return passages
+
+
+# ------------------------------------------------------------------- sentences
+
+
+def test_split_sentences_yields_verbatim_spans():
+    text = (
+        "  一、总体要求。对于入选“上林英才”计划的人才项目，首批30%的启动资金可一次性拨付；"
+        "后续资金分三期拨付！\n\n是否需要申报？请联系市科技局。\n最后一行没有句号 "
+    )
+    spans = split_sentences(text)
+    assert spans == sorted(spans)
+    pieces = [text[s:e] for s, e in spans]
+    for piece in pieces:
+        assert piece == piece.strip() and len(piece) >= 4
+    for (_, end), (start, _) in zip(spans, spans[1:]):
+        assert end <= start  # no overlap
+    # Nothing is lost or changed: the spans cover every non-space character.
+    assert "".join("".join(pieces).split()) == "".join(text.split())
+    assert pieces[0] == "一、总体要求。"
+    assert "对于入选“上林英才”计划的人才项目，首批30%的启动资金可一次性拨付；" in pieces
+    assert "是否需要申报？" in pieces
+    assert pieces[-1] == "最后一行没有句号"
+
+
+def test_split_sentences_drops_fragments():
+    assert split_sentences("好。\n\n  \n") == []
+
+
+# --------------------------------------------------------------------- compose
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "上林英才项目资助资金怎么分期拨付",
+        "2022年慈溪人才发展专项资金预算安排了多少？",
+        "“8718”公共服务慈溪平台联动了多少个涉企服务部门？",
+        "创新联合体补充申报什么时候截止？",
+        "科技型中小企业备案",
+    ],
+)
+def test_compose_cites_verbatim_quotes_at_their_document_offsets(policy_assistant, question):
+    passages = policy_assistant.retrieve(question)
+    scored = score_sentences(question, passages[:3], policy_assistant.keywords.idf)
+    chosen = select_sentences(scored)
+    assert chosen
+    answer = compose(question, passages[:3], chosen)
+    assert not answer.refused and answer.question == question
+    for sentence in chosen:
+        assert sentence.text in answer.text
+        assert sentence.text == passages[sentence.passage_rank].chunk.text[sentence.start : sentence.end]
+    check_citations(answer, passages)
+
+
+def test_compose_numbers_passages_in_order_of_first_use(policy_assistant):
+    passages = policy_assistant.retrieve("上林英才项目资助资金怎么分期拨付")
+    assert len(passages) >= 2 and passages[0].chunk.id != passages[1].chunk.id
+    first = sentence_with(passages, 1, "。")
+    second = sentence_with(passages, 0, "20%、20%、30%")
+    answer = compose("问题", passages, [first, second])
+    numbers = {c.chunk_id: c.n for c in answer.citations}
+    assert numbers == {passages[1].chunk.id: 1, passages[0].chunk.id: 2}
+    assert f"{first.text}[1]" in answer.text and f"{second.text}[2]" in answer.text
+    check_citations(answer, passages)
+
+
+def test_compose_leads_with_issuer_and_date(policy_assistant):
+    passages = seed_passages(policy_assistant, "上林英才项目资助资金怎么分期拨付")
+    answer = compose("上林英才项目资助资金怎么分期拨付", passages, [sentence_with(passages, 0, "20%、20%、30%")])
+    assert answer.text.startswith("据慈溪市科学技术局2022年6月22日")
+    c = answer.citations[0]
+    assert (c.issuer, c.date, c.source, c.is_excerpt) == ("慈溪市科学技术局", "2022-06-22", SEED, False)
+    assert "20%、20%、30%" in c.quote
+
+
+def test_relative_time_in_a_2022_reply_is_dated(policy_assistant):
+    passages = seed_passages(policy_assistant, "今年人才发展专项资金预算安排了多少？")
+    rank = next(i for i, p in enumerate(passages) if p.chunk.source == SEED and "今年" in p.chunk.text)
+    sentence = sentence_with(passages, rank, "今年")
+    answer = compose("今年人才发展专项资金预算安排了多少？", passages, [sentence])
+    assert "今年" in answer.text
+    note = answer.text.split("\n", 1)[1]
+    assert "2022年6月22日" in note and "今年" in note and "[1]" in note
+
+
+def test_no_date_note_without_relative_time(policy_assistant):
+    passages = seed_passages(policy_assistant, "上林英才项目资助资金怎么分期拨付")
+    sentence = sentence_with(passages, 0, "20%、20%、30%")
+    assert "今年" not in sentence.text
+    answer = compose("上林英才项目资助资金怎么分期拨付", passages, [sentence])
+    assert "以该日期为准" not in answer.text
+    assert "节选" not in answer.text
+
+
+def test_citing_an_excerpt_says_so(policy_assistant):
+    store = policy_assistant.store
+    excerpts = [c for c in store.chunks() if c.meta.is_excerpt]
+    assert excerpts, "the corpus marks some documents 节选"
+    chunk = min(excerpts, key=lambda c: (c.source, c.index))
+    passages = [Passage(chunk, score=0.5)]
+    start, end = max(split_sentences(chunk.text), key=lambda s: s[1] - s[0])
+    sentence = Sentence(0, start, end, chunk.text[start:end], 1.0)
+    answer = compose("问题", passages, [sentence])
+    assert answer.citations[0].is_excerpt
+    assert "节选" in answer.text
+    assert "[1]为节选文本" in answer.text
+    check_citations(answer, passages)
+
+
+# --------------------------------------------------------------------- refusal
+
+
+def test_refusal_names_the_contact():
+    answer = refusal("慈溪市个人所得税起征点是多少？", "慈溪市科技局咨询电话")
+    assert answer.refused is True
+    assert answer.citations == []
+    assert "没有找到" in answer.text
+    assert "慈溪市科技局咨询电话" in answer.text
+    assert answer.question == "慈溪市个人所得税起征点是多少？"
+    assert re.search(r"[\u4e00-\u9fff]", answer.text)
+
+
+def test_refusal_without_contact_still_refuses():
+    answer = refusal("问题", "")
+    assert answer.refused and "没有找到" in answer.text and "建议咨询" not in answer.text
