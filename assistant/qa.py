@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Iterator
-
 from .answer import asked_kinds, compose, provides, refusal, score_sentences, select_sentences
 from .config import Settings
 from .documents import Answer, Citation
@@ -125,12 +123,6 @@ class Assistant:
             extractive.notice = f"大模型回答中的{shown}无法在所引原文中核对到，已改为直接摘录原文。"
             return extractive
         return Answer(question, text, _llm_citations(text, question, passages, self.keywords.idf), mode="llm")
-
-    def stream(self, question: str, history=None, filters: Filters | None = None) -> Iterator[str]:
-        """Answer text as it grows. Extractive answers come whole; LLM
-        answers are checked by the number guard before anything is shown,
-        so a wrong figure never reaches the screen."""
-        yield self.ask(question, history, filters).text
 
 
 def _user_turns(history) -> list[str]:
