@@ -40,6 +40,7 @@ _FURNITURE = re.compile(
 )
 _LABEL_ONLY = re.compile(r"^[\u4e00-\u9fa5]{2,8}[:：]$")
 _TITLE_MAX = 30
+_WRAP_MIN = 20  # hard-wrapped (PDF) lines are long; short lines are titles or labels
 
 
 @dataclass
@@ -117,7 +118,7 @@ def _heading_level(line: str) -> int | None:
     return None
 
 
-def _heading_title(text: str, level: int | None = None) -> str:
+def _heading_title(text: str) -> str:
     """The heading's own words: up to the first sentence end, capped; an
     article (第X条) is named by its number alone."""
     article = re.match(rf"第[{_CN_NUM}\d]+条", text)
@@ -138,16 +139,12 @@ def _paragraphs(text: str) -> list[Paragraph]:
             continue
         line = text[s:e]
         level = _heading_level(line)
-        if joinable and level is None and out and not _is_title_line(line):
+        if joinable and level is None and out and len(line) >= _WRAP_MIN:
             out[-1].end = e
         else:
-            out.append(Paragraph(s, e, level, _heading_title(line, level) if level else ""))
-        joinable = not line.endswith(tuple(_SENTENCE_END)) and len(line) >= 20
+            out.append(Paragraph(s, e, level, _heading_title(line) if level else ""))
+        joinable = not line.endswith(tuple(_SENTENCE_END)) and len(line) >= _WRAP_MIN
     return [p for para in out for p in _inline_points(text, para)]
-
-
-def _is_title_line(line: str) -> bool:
-    return len(line) < 20
 
 
 def _inline_points(text: str, para: Paragraph) -> list[Paragraph]:

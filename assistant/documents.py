@@ -81,7 +81,7 @@ class Chunk:
 
     def to_metadata(self) -> dict:
         """Flat metadata for the vector store (scalars only, no None)."""
-        meta = {k: v for k, v in asdict(self.meta).items() if v not in (None,)}
+        meta = asdict(self.meta)
         meta.update(
             source=self.source,
             index=self.index,

@@ -38,8 +38,10 @@ class Assistant:
         self.keywords.refresh(version, self.store.chunks)
 
     def retrieve(self, question: str, history=None, filters: Filters | None = None, top: int = 5) -> list[Passage]:
+        return self._search(resolve_follow_up(question, _user_turns(history)), filters, top)
+
+    def _search(self, query: str, filters: Filters | None, top: int = 5) -> list[Passage]:
         self._refresh_keywords()
-        query = resolve_follow_up(question, _user_turns(history))
         return self.retriever.search(query, filters, top=top)
 
     # --- answers ------------------------------------------------------------
@@ -55,8 +57,8 @@ class Assistant:
         if not question:
             return Answer(question="", text="请输入您要咨询的问题。", refused=True)
         question = question[:MAX_QUESTION_CHARS]
-        passages = self.retrieve(question, history, filters)
         query = resolve_follow_up(question, _user_turns(history))
+        passages = self._search(query, filters)
         if not self.is_relevant(query, passages):
             return refusal(question, self.settings.refusal_contact)
         extractive = self._extractive(question, query, passages)
