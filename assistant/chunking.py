@@ -52,9 +52,12 @@ class Paragraph:
 
 
 def chunk_document(doc: Document, max_chars: int = 480, min_chars: int = 120) -> list[Chunk]:
-    paragraphs = _split_long(doc.text, _paragraphs(doc.text), max_chars)
-    spans = _pack(doc.text, paragraphs, max_chars, min_chars)
-    return [_make_chunk(doc, i, start, end, section) for i, (start, end, section) in enumerate(spans)]
+    paras = _split_long(doc.text, paragraphs(doc.text), max_chars)
+    spans = _pack(doc.text, paras, max_chars, min_chars)
+    chunks = [_make_chunk(doc, i, start, end, section) for i, (start, end, section) in enumerate(spans)]
+    if chunks:
+        chunks[-1].last = True
+    return chunks
 
 
 def chunk_id(source: str, index: int) -> str:
@@ -128,7 +131,9 @@ def _heading_title(text: str) -> str:
     return title if len(title) <= _TITLE_MAX else title[:_TITLE_MAX] + "…"
 
 
-def _paragraphs(text: str) -> list[Paragraph]:
+def paragraphs(text: str) -> list[Paragraph]:
+    """Logical paragraphs of ``text``: furniture left out, hard-wrapped lines
+    joined, inline points (一是…) split off, headings marked."""
     lines = _lines(text)
     skip = _furniture(text, lines)
     out: list[Paragraph] = []

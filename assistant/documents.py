@@ -72,6 +72,7 @@ class Chunk:
     section: str  # heading path, e.g. "2、 引才用才政策 > 二是明确项目资助经费申请要求"
     meta: DocMeta
     page: int | None = None
+    last: bool = False  # the document's final chunk (an excerpt is cut off here)
 
     @property
     def embed_text(self) -> str:
@@ -89,6 +90,7 @@ class Chunk:
             end=self.end,
             section=self.section,
             page=self.page if self.page is not None else -1,
+            last=self.last,
             year=self.meta.year or 0,
         )
         return meta
@@ -107,6 +109,7 @@ class Chunk:
             section=meta.get("section", ""),
             meta=doc_meta,
             page=None if page is None or int(page) < 0 else int(page),
+            last=bool(meta.get("last", False)),
         )
 
 

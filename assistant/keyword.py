@@ -18,7 +18,7 @@ _STOPWORDS = set(
     "是否 有没有 有 没有 能 能不能 可以 可不可以 要 需要 我 我们 你 你们 他 她 它 这 那 这个 那个 "
     "一下 请问 请 问 一个 就 都 也 还 又 啥 咋 些 个 之 其 中 上 下 时候 现在 目前 具体 "
     "情况 相关 有关 关于 一共 多少钱 钱 涨 涨了 大概 到底 啥 咋 拿 能拿 哪位 哪天 哪年 意思 是不是 叫 提 提的 "
-    "这边 那边 市里 里 说 搞 算不算 算 分别 各 各是 各有 指 由 一般 按 来 作 找 跟 几类 分 会 才 最 多 进 "
+    "多长时间 多长 长时间 这边 那边 市里 里 说 搞 算不算 算 分别 各 各是 各有 指 由 一般 按 来 作 找 跟 几类 分 会 才 最 多 进 "
     "？ ? ， , 。 ！ ! 、 ： : ； ; “ ” ‘ ’ （ ） ( ) 《 》 〔 〕 【 】 — - … · / ".split()
 )
 _PUNCT_ONLY = re.compile(r"^[\W_]+$")
@@ -49,6 +49,20 @@ def tokenize(text: str) -> list[str]:
     """Search-mode jieba tokens, lower-cased, without stopwords or punctuation."""
     tokens = _jieba().lcut_for_search(text.lower())
     return [t for t in (x.strip() for x in tokens) if t and t not in _STOPWORDS and not _PUNCT_ONLY.match(t)]
+
+
+def coverage(tokens: set[str], text: str, idf) -> float:
+    """Share of the question's word weight (IDF) that ``text`` contains.
+
+    Tokens are matched as substrings, not as tokens of ``text``: jieba cuts
+    a colloquial question differently from the official text (掌起镇 →
+    掌/起镇), and a substring match forgives that.
+    """
+    total = sum(idf(t) for t in tokens)
+    if total <= 0:
+        return 0.0
+    lowered = text.lower()
+    return sum(idf(t) for t in tokens if t in lowered) / total
 
 
 class KeywordIndex:

@@ -7,12 +7,13 @@ stating a figure that no cited passage contains by the extractive one.
 """
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from .answer import asked_kinds, compose, provides, refusal, score_sentences, select_sentences
 from .config import Settings
 from .documents import Answer, Citation
-from .keyword import KeywordIndex, tokenize
+from .keyword import KeywordIndex, coverage, tokenize
 from .retrieval import Filters, Passage, Retriever, resolve_follow_up
 from .store import VectorStore
 
@@ -69,22 +70,45 @@ class Assistant:
         return self._generate(question, passages, extractive)
 
     def _extractive(self, question: str, query: str, passages: list[Passage]) -> Answer | None:
-        """The quoted answer, or None when the documents do not hold it: the
-        passage quoted first must carry most of the question's distinctive
-        words, and a sentence must hold what the question asks for (a sum of
-        money, a date, a count, a share)."""
+        """The quoted answer, or None when the documents do not hold it.
+
+        None when: the best-matching sentence is cut off where an excerpt
+        stops; the question asks for a sum, date, count or share and no
+        sentence about the same thing holds one; the question names a year
+        the sources do not; or the quoted passage lacks most of the
+        question's distinctive words.
+        """
         scored = score_sentences(query, passages[:3], self.keywords.idf)
-        chosen = select_sentences(scored)
+        if not scored or scored[0].truncated:
+            return None
+        usable = [s for s in scored if s.usable]
+        chosen = select_sentences(usable, usable)
+        best_coverage = max(s.coverage for s in scored)
         for kind in asked_kinds(question):
             if any(provides(s.text, kind) for s in chosen):
                 continue
-            fitting = [s for s in scored if provides(s.text, kind) and self._grounded(query, passages, s)]
+            fitting = [
+                s for s in usable
+                if provides(s.text, kind) and s.coverage >= 0.6 * best_coverage and self._grounded(query, passages, s)
+            ]
             if not fitting:
                 return None
-            chosen = select_sentences(fitting)
+            chosen = select_sentences(fitting, usable)
         if not chosen or not self._grounded(query, passages, chosen[0]):
             return None
+        if not self._years_match(question, passages, chosen):
+            return None
         return compose(question, passages[:3], chosen)
+
+    @staticmethod
+    def _years_match(question: str, passages: list[Passage], chosen) -> bool:
+        """A year named in the question must appear in the quoted passage or
+        its document's date or title."""
+        years = set(re.findall(r"(20\d\d)\s*年", question))
+        if not years:
+            return True
+        context = "".join(passages[s.passage_rank].chunk.embed_text for s in chosen)
+        return all(y in context for y in years)
 
     def _grounded(self, query: str, passages: list[Passage], sentence) -> bool:
         chunk = passages[sentence.passage_rank].chunk
@@ -96,12 +120,7 @@ class Assistant:
         return bool(passages) and max((p.dense or 0.0) for p in passages) >= self.settings.min_dense_score
 
     def coverage(self, query: str, text: str) -> float:
-        """Share of the question's word weight (IDF) that ``text`` contains."""
-        tokens = set(tokenize(query))
-        total = sum(self.keywords.idf(t) for t in tokens)
-        if total <= 0:
-            return 0.0
-        return sum(self.keywords.idf(t) for t in tokens & set(tokenize(text))) / total
+        return coverage(set(tokenize(query)), text, self.keywords.idf)
 
     # --- LLM mode -----------------------------------------------------------
 

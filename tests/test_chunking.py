@@ -95,3 +95,8 @@ def test_hard_wrapped_pdf_lines_are_joined():
     text = "一、总体要求\n坚持把发展作为第一要务、创新作为第一动力、人才作为第一\n资源，牢固树立创新强省工作导向。\n"
     chunks = chunk_document(_doc(text=text))
     assert len(chunks) == 1 and "第一\n资源" in chunks[0].text
+
+
+def test_only_the_final_chunk_is_marked_last():
+    chunks = chunk_document(_doc(SEED))
+    assert [c.last for c in chunks] == [False] * (len(chunks) - 1) + [True]

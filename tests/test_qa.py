@@ -192,3 +192,21 @@ def test_llm_saying_the_documents_do_not_cover_it_is_a_refusal(index_settings):
     with ScriptedOpenAIServer(["文件中没有相关内容"]) as server:
         answer = llm_assistant(index_settings, server.base_url).ask(TRANCHES_Q)
     assert answer.refused and "没有找到" in answer.text and not answer.citations
+
+
+def test_answer_cut_off_by_an_excerpt_is_refused(policy_assistant):
+    """The 甬江人才工程 sentence stops at “给予” where the excerpt ends: quoting
+    another sentence's sum instead would mislead."""
+    answer = policy_assistant.ask("甬江人才工程入选的创业团队能拿多少资助？")
+    assert answer.refused and "1亿元" not in answer.text
+
+
+def test_who_question_quotes_the_person(policy_assistant):
+    answer = policy_assistant.ask("企业创新联合体补充申报找谁咨询，电话多少？")
+    assert not answer.refused
+    assert "魏佳锦" in answer.text and "89591370" in answer.text
+
+
+def test_identity_question_leads_with_the_title(policy_assistant):
+    answer = policy_assistant.ask("慈政办发〔2024〕57号是个什么文件？")
+    assert "慈溪市产业创新平台管理暂行办法" in answer.text
