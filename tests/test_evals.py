@@ -171,3 +171,14 @@ def test_cli_reports_a_malformed_file_clearly(tmp_path):
     )
     assert result.returncode == 2
     assert f"{path}:1:" in result.stderr and "missing field 'question'" in result.stderr
+
+
+def test_our_question_set_meets_the_quality_targets(settings):
+    """The full question set, extractive mode: the targets of the answers issue."""
+    report = run_eval(ROOT / "evals" / "questions.jsonl", settings)
+    assert report["retrieval"]["hit@5"] >= 0.95
+    assert report["answer"]["fact_recall"] >= 0.85
+    assert report["answer"]["citation_valid"] == 1.0
+    assert report["answer"]["median_chars"] <= 300
+    assert report["refusal"]["accuracy"] >= 0.8
+    assert report["refusal"]["false_rate"] <= 0.05
