@@ -238,6 +238,59 @@ def _notes(citations: list[Citation], chosen: list[Sentence], numbers: dict[int,
     return "（注：" + "；".join(notes) + "。）" if notes else ""
 
 
+def extract_answer(question: str, query: str, passages: list[Passage], idf, min_coverage: float) -> Answer | None:
+    """The quoted answer from ``passages``, or None when they do not hold it.
+
+    None when: the best-matching sentence is cut off where an excerpt stops;
+    the question asks for a sum, date, count or share and no sentence about
+    the same thing holds one; the question names a year the sources do not;
+    or the quoted passage lacks most of the question's distinctive words
+    (``min_coverage`` of their IDF weight). ``query`` is the question made
+    self-contained (follow-ups); ``question`` decides what kind of answer fits.
+    """
+    tokens = set(tokenize(query))
+
+    def grounded(sentence: Sentence) -> bool:
+        return coverage(tokens, passages[sentence.passage_rank].chunk.embed_text, idf) >= min_coverage
+
+    scored = score_sentences(query, passages, idf)
+    if not scored or scored[0].truncated:
+        return None
+    usable = [s for s in scored if s.usable]
+    chosen = select_sentences(usable, usable)
+    best_coverage = max(s.coverage for s in scored)
+    for kind in asked_kinds(question):
+        if any(provides(s.text, kind) for s in chosen):
+            continue
+        fitting = [s for s in usable if provides(s.text, kind) and s.coverage >= 0.6 * best_coverage and grounded(s)]
+        if not fitting:
+            return None
+        chosen = select_sentences(fitting, usable)
+    if not chosen or not grounded(chosen[0]) or not _years_match(question, passages, chosen):
+        return None
+    return compose(question, passages, chosen)
+
+
+def _years_match(question: str, passages: list[Passage], chosen: list[Sentence]) -> bool:
+    """A year named in the question must appear in the quoted passage or its
+    document's date or title."""
+    years = set(re.findall(r"(20\d\d)\s*年", question))
+    context = "".join(passages[s.passage_rank].chunk.embed_text for s in chosen)
+    return all(y in context for y in years)
+
+
+def llm_citations(text: str, passages: list[Passage], cited: list[int], idf) -> list[Citation]:
+    """For each passage number an LLM answer cites, quote the passage's
+    sentence closest to the answer."""
+    citations = []
+    for n in cited:
+        passage = passages[n - 1]
+        best = score_sentences(text, [passage], idf)
+        start, end = (best[0].start, best[0].end) if best else (0, len(passage.chunk.text))
+        citations.append(_citation(n, passage, start, end))
+    return citations
+
+
 def refusal(question: str, contact: str) -> Answer:
     text = "抱歉，现有政策文件中没有找到能回答这个问题的内容，为避免误导不作推测。"
     if contact:

@@ -7,12 +7,12 @@ stating a figure that no cited passage contains by the extractive one.
 """
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
-from .answer import asked_kinds, compose, provides, refusal, score_sentences, select_sentences
+
+from .answer import extract_answer, llm_citations, refusal
 from .config import Settings
-from .documents import Answer, Citation
+from .documents import Answer
 from .keyword import KeywordIndex, coverage, tokenize
 from .retrieval import Filters, Passage, Retriever, resolve_follow_up
 from .store import VectorStore
@@ -62,57 +62,14 @@ class Assistant:
         passages = self._search(query, filters)
         if not self.is_relevant(query, passages):
             return refusal(question, self.settings.refusal_contact)
-        extractive = self._extractive(question, query, passages)
+        extractive = extract_answer(
+            question, query, passages[:3], self.keywords.idf, self.settings.min_keyword_coverage
+        )
         if extractive is None:
             return refusal(question, self.settings.refusal_contact)
         if self.llm is None:
             return extractive
         return self._generate(question, passages, extractive)
-
-    def _extractive(self, question: str, query: str, passages: list[Passage]) -> Answer | None:
-        """The quoted answer, or None when the documents do not hold it.
-
-        None when: the best-matching sentence is cut off where an excerpt
-        stops; the question asks for a sum, date, count or share and no
-        sentence about the same thing holds one; the question names a year
-        the sources do not; or the quoted passage lacks most of the
-        question's distinctive words.
-        """
-        scored = score_sentences(query, passages[:3], self.keywords.idf)
-        if not scored or scored[0].truncated:
-            return None
-        usable = [s for s in scored if s.usable]
-        chosen = select_sentences(usable, usable)
-        best_coverage = max(s.coverage for s in scored)
-        for kind in asked_kinds(question):
-            if any(provides(s.text, kind) for s in chosen):
-                continue
-            fitting = [
-                s for s in usable
-                if provides(s.text, kind) and s.coverage >= 0.6 * best_coverage and self._grounded(query, passages, s)
-            ]
-            if not fitting:
-                return None
-            chosen = select_sentences(fitting, usable)
-        if not chosen or not self._grounded(query, passages, chosen[0]):
-            return None
-        if not self._years_match(question, passages, chosen):
-            return None
-        return compose(question, passages[:3], chosen)
-
-    @staticmethod
-    def _years_match(question: str, passages: list[Passage], chosen) -> bool:
-        """A year named in the question must appear in the quoted passage or
-        its document's date or title."""
-        years = set(re.findall(r"(20\d\d)\s*年", question))
-        if not years:
-            return True
-        context = "".join(passages[s.passage_rank].chunk.embed_text for s in chosen)
-        return all(y in context for y in years)
-
-    def _grounded(self, query: str, passages: list[Passage], sentence) -> bool:
-        chunk = passages[sentence.passage_rank].chunk
-        return self.coverage(query, chunk.embed_text) >= self.settings.min_keyword_coverage
 
     def is_relevant(self, query: str, passages: list[Passage]) -> bool:
         """A first gate before any answer is composed: some passage must be
@@ -143,7 +100,9 @@ class Assistant:
             shown = "、".join(bad) if bad else "引用编号"
             extractive.notice = f"大模型回答中的{shown}无法在所引原文中核对到，已改为直接摘录原文。"
             return extractive
-        return Answer(question, text, _llm_citations(text, question, passages, self.keywords.idf), mode="llm")
+        cited = [n for n in cited_passages(text) if 0 < n <= len(passages)]
+        citations = llm_citations(question + text, passages, cited, self.keywords.idf)
+        return Answer(question, text, citations, mode="llm")
 
 
 def _user_turns(history) -> list[str]:
@@ -163,22 +122,6 @@ def _user_turns(history) -> list[str]:
 def _header(passage: Passage) -> str:
     meta = passage.chunk.meta
     return " · ".join(x for x in (meta.title, meta.issuer, meta.date, passage.chunk.section) if x)
-
-
-def _llm_citations(text: str, question: str, passages: list[Passage], idf) -> list[Citation]:
-    """For each [n] the LLM used, quote the passage's best sentence."""
-    import re
-
-    from .answer import _citation
-
-    cited = sorted({int(n) for n in re.findall(r"\[(\d+)\]", text) if 0 < int(n) <= len(passages)})
-    citations = []
-    for n in cited:
-        passage = passages[n - 1]
-        best = score_sentences(question + text, [passage], idf)
-        start, end = (best[0].start, best[0].end) if best else (0, len(passage.chunk.text))
-        citations.append(_citation(n, passage, start, end))
-    return citations
 
 
 def _llm_from_env():
