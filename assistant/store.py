@@ -101,11 +101,12 @@ class VectorStore:
         return [Chunk.from_metadata(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
 
     def query(self, embedding, k: int, where: dict | None = None) -> list[Hit]:
-        if self.count() == 0:
+        total = self.count()
+        if total == 0:
             return []
         res = self.collection.query(
             query_embeddings=[list(map(float, embedding))],
-            n_results=min(k, self.count()),
+            n_results=min(k, total),
             where=where,
             include=["documents", "metadatas", "distances"],
         )
