@@ -1,8 +1,7 @@
-"""Front door of the assistant: make sure the index matches the shipped
-corpus, then serve. (The chat UI arrives with its own issue; until then
-this prepares the index and answers questions on the command line.)
+"""Front door of the assistant: bring the index up to date with the corpus
+folder (only new or changed files are embedded), then serve the chat page.
 
-    python app.py [--index DIR]
+    python app.py [--host 127.0.0.1] [--port 7860] [--index DIR]
 """
 from __future__ import annotations
 
@@ -16,14 +15,26 @@ from assistant.config import Settings
 def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     parser = argparse.ArgumentParser(description="慈溪科技创新政策问答助手")
+    parser.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1，仅本机可访问）")
+    parser.add_argument("--port", type=int, default=7860, help="端口（默认 7860）")
     parser.add_argument("--index", type=Path, default=settings.index_dir, help="索引目录")
     args = parser.parse_args(argv)
+    settings = settings.with_(index_dir=args.index)
 
-    from assistant.ingestion import ingest
+    from assistant.ingestion import IngestBusyError, ingest
 
-    report = ingest(settings.corpus_dir, args.index, settings=settings, progress=True)
-    print(report.summary())
-    print(f"索引已就绪：{args.index}。提问：python -m assistant ask \"问题\" --index {args.index}")
+    try:
+        print(ingest(settings.corpus_dir, settings=settings, progress=True).summary(), flush=True)
+    except IngestBusyError as exc:  # another process is updating it: serve what is there
+        print(exc, flush=True)
+
+    import uvicorn
+
+    from assistant.ui import build_app
+
+    app = build_app(settings)
+    print(f"问答页：http://{args.host}:{args.port}/    服务联盟工作台：http://{args.host}:{args.port}/admin/", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 
 

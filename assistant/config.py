@@ -63,5 +63,23 @@ class Settings:
     min_dense_score: float = field(default_factory=lambda: float(_env("ASSISTANT_MIN_DENSE", "0.35")))
     min_keyword_coverage: float = field(default_factory=lambda: float(_env("ASSISTANT_MIN_COVERAGE", "0.45")))
 
+    # The chat page marks sources published this many years ago or earlier.
+    stale_years: int = field(default_factory=lambda: int(_env("ASSISTANT_STALE_YEARS", "3")))
+    # Service-alliance agents who may manage documents: "name:password,name2:password2".
+    # No account exists unless configured.
+    agent_users: tuple[tuple[str, str], ...] = field(
+        default_factory=lambda: _parse_users(_env("ASSISTANT_AGENT_USERS"))
+    )
+    max_upload_bytes: int = field(default_factory=lambda: int(float(_env("ASSISTANT_MAX_UPLOAD_MB", "20")) * 1e6))
+
+    @property
+    def feedback_db(self) -> Path:
+        return Path(self.index_dir) / "feedback.sqlite"
+
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)
+
+
+def _parse_users(text: str) -> tuple[tuple[str, str], ...]:
+    pairs = (item.split(":", 1) for item in text.split(",") if ":" in item)
+    return tuple((name.strip(), password) for name, password in pairs if name.strip() and password)

@@ -8,6 +8,7 @@ stating a figure that no cited passage contains by the extractive one.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from .answer import extract_answer, llm_citations, refusal
@@ -49,11 +50,41 @@ class Assistant:
 
     def ask(self, question: str, history=None, filters: Filters | None = None) -> Answer:
         started = time.perf_counter()
-        answer = self._answer(question, history, filters)
+        prepared = self._prepare(question, history, filters)
+        answer = prepared if isinstance(prepared, Answer) else self._generate(*prepared)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 
-    def _answer(self, question: str, history, filters) -> Answer:
+    def stream(self, question: str, history=None, filters: Filters | None = None) -> Iterator[str | Answer]:
+        """Text deltas of an LLM answer as they arrive, then the final Answer.
+
+        The final text can differ from what was streamed: the number guard
+        may replace an LLM answer by the extractive one (with a notice).
+        Without an LLM, only the Answer is yielded.
+        """
+        from .llm import LLMError
+
+        started = time.perf_counter()
+        prepared = self._prepare(question, history, filters)
+        if isinstance(prepared, Answer):
+            answer = prepared
+        else:
+            question, passages, extractive = prepared
+            parts: list[str] = []
+            try:
+                for delta in self.llm.stream(question, _numbered(passages)):
+                    parts.append(delta)
+                    yield delta
+            except LLMError as exc:
+                answer = _fallback(extractive, f"{exc}；以下为原文摘录。")
+            else:
+                answer = self._checked(question, passages, extractive, "".join(parts))
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        yield answer
+
+    def _prepare(self, question: str, history, filters) -> Answer | tuple[str, list[Passage], Answer]:
+        """The final Answer when no LLM is involved (refusal or extractive);
+        otherwise what the LLM needs: (question, passages, extractive fallback)."""
         question = " ".join((question or "").split())
         if not question:
             return Answer(question="", text="请输入您要咨询的问题。", refused=True)
@@ -69,7 +100,7 @@ class Assistant:
             return refusal(question, self.settings.refusal_contact)
         if self.llm is None:
             return extractive
-        return self._generate(question, passages, extractive)
+        return question, passages, extractive
 
     def is_relevant(self, query: str, passages: list[Passage]) -> bool:
         """A first gate before any answer is composed: some passage must be
@@ -82,27 +113,39 @@ class Assistant:
     # --- LLM mode -----------------------------------------------------------
 
     def _generate(self, question: str, passages: list[Passage], extractive: Answer) -> Answer:
-        from .llm import NO_ANSWER, LLMError, cited_passages, guard_answer
+        from .llm import LLMError
 
-        numbered = [(i + 1, _header(p), p.chunk.text) for i, p in enumerate(passages)]
         try:
-            text = self.llm.generate(question, numbered)
+            text = self.llm.generate(question, _numbered(passages))
         except LLMError as exc:
-            extractive.notice = f"{exc}；以下为原文摘录。"
-            return extractive
+            return _fallback(extractive, f"{exc}；以下为原文摘录。")
+        return self._checked(question, passages, extractive, text)
+
+    def _checked(self, question: str, passages: list[Passage], extractive: Answer, text: str) -> Answer:
+        """The LLM answer if it cites known passages and every number in it
+        is in what it cites; otherwise the extractive answer with a notice."""
+        from .llm import NO_ANSWER, cited_passages, guard_answer
+
         if NO_ANSWER in text:
             return refusal(question, self.settings.refusal_contact)
         if not cited_passages(text):
-            extractive.notice = "大模型回答未标注出处，已改为直接摘录原文。"
-            return extractive
-        ok, bad = guard_answer(text, {n: f"{h}\n{t}" for n, h, t in numbered})
+            return _fallback(extractive, "大模型回答未标注出处，已改为直接摘录原文。")
+        ok, bad = guard_answer(text, {n: f"{h}\n{t}" for n, h, t in _numbered(passages)})
         if not ok:
             shown = "、".join(bad) if bad else "引用编号"
-            extractive.notice = f"大模型回答中的{shown}无法在所引原文中核对到，已改为直接摘录原文。"
-            return extractive
+            return _fallback(extractive, f"大模型回答中的{shown}无法在所引原文中核对到，已改为直接摘录原文。")
         cited = [n for n in cited_passages(text) if 0 < n <= len(passages)]
         citations = llm_citations(question + text, passages, cited, self.keywords.idf)
         return Answer(question, text, citations, mode="llm")
+
+
+def _fallback(extractive: Answer, notice: str) -> Answer:
+    extractive.notice = notice
+    return extractive
+
+
+def _numbered(passages: list[Passage]) -> list[tuple[int, str, str]]:
+    return [(i + 1, _header(p), p.chunk.text) for i, p in enumerate(passages)]
 
 
 def _user_turns(history) -> list[str]:

@@ -44,3 +44,95 @@ def policy_assistant(index_settings):
         built = Assistant(index_settings, llm=None)
     assert built.llm is None
     return built
+
+
+# --- A real running app (python app.py) for the browser and API tests ---
+
+import secrets  # noqa: E402
+import shutil  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+import urllib.request  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+
+# A test document (generated here, never in corpus/) whose text carries markup
+# that would run if the page ever rendered document text as HTML.
+INJECTION_SOURCE = "zz_test_markup_injection.txt"
+INJECTION_TEXT = """---
+title: 测试文件：标记注入检查（测试用，非政策文件）
+issuer: 测试单位
+date: 2026-01-05
+doc_type: 其他
+---
+本文件仅供自动化测试使用。<script>window.__xss = 1; document.title = "pwned";</script>关于“蓝鲸测试补贴”的说明：蓝鲸测试补贴每家企业最高给予3万元<img src=x onerror="window.__xss = 2">，申请截止日期为2026年3月1日。
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class RunningApp:
+    url: str
+    corpus: Path
+    index: Path
+    user: str
+    password: str
+    process: subprocess.Popen
+    log: Path
+
+
+def _wait_until_serving(url: str, process: subprocess.Popen, log: Path, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"app.py exited with {process.returncode}:\n{log.read_text('utf-8')[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"app.py did not serve {url} within {timeout} s:\n{log.read_text('utf-8')[-3000:]}")
+
+
+@contextmanager
+def serve_app(root: Path, env_extra: dict | None = None):
+    """`python app.py` on a free loopback port over a temporary copy of the
+    corpus (plus the markup-injection test document), with one agent
+    account whose password is made up per run."""
+    corpus, index, log = root / "corpus", root / "index", root / "app.log"
+    shutil.copytree(CORPUS, corpus)
+    (corpus / INJECTION_SOURCE).write_text(INJECTION_TEXT, "utf-8")
+    password = secrets.token_urlsafe(12)
+    env = {**os.environ, "ASSISTANT_CORPUS": str(corpus), "ASSISTANT_AGENT_USERS": f"agent:{password}"}
+    for name in LLM_ENV:
+        env.pop(name, None)
+    env.update(env_extra or {})
+    port = free_port()
+    with open(log, "w") as out:
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py"), "--port", str(port), "--index", str(index)],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_serving(url + "/", process, log)
+        yield RunningApp(url, corpus, index, "agent", password, process, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="session")
+def running_app(tmp_path_factory):
+    with serve_app(tmp_path_factory.mktemp("app")) as app:
+        yield app

@@ -164,6 +164,29 @@ def test_passages_go_in_a_user_message_never_the_system_message(index_settings, 
     assert "上林英才" not in system_text and TRANCHES not in system_text
 
 
+def test_stream_yields_deltas_then_the_checked_answer(index_settings, policy_assistant):
+    with ScriptedOpenAIServer([GOOD_REPLY], chunk_chars=6) as server:
+        items = list(llm_assistant(index_settings, server.base_url).stream(TRANCHES_Q))
+    assert server.requests[0].get("stream") is True
+    *deltas, answer = items
+    assert len(deltas) > 3 and all(isinstance(d, str) for d in deltas)
+    assert "".join(deltas) == GOOD_REPLY == answer.text
+    assert answer.mode == "llm" and answer.citations and answer.latency_ms > 0
+
+
+def test_streamed_answer_with_a_wrong_figure_ends_as_the_extractive_one(index_settings, policy_assistant):
+    extractive = policy_assistant.ask(TRANCHES_Q)
+    with ScriptedOpenAIServer([WRONG_REPLY]) as server:
+        *deltas, answer = llm_assistant(index_settings, server.base_url).stream(TRANCHES_Q)
+    assert "".join(deltas) == WRONG_REPLY  # what was shown while streaming…
+    assert answer.text == extractive.text and "50%" in answer.notice  # …is replaced at the end
+
+
+def test_stream_without_llm_yields_only_the_answer(policy_assistant):
+    (answer,) = policy_assistant.stream(TRANCHES_Q)
+    assert answer.text == policy_assistant.ask(TRANCHES_Q).text
+
+
 def test_unreachable_llm_falls_back_to_extractive(index_settings, policy_assistant):
     extractive = policy_assistant.ask(TRANCHES_Q)
     answer = llm_assistant(index_settings, "http://127.0.0.1:9/v1", model="x").ask(TRANCHES_Q)

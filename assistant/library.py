@@ -1,0 +1,122 @@
+"""The document library that service agents manage: uploads into the
+corpus folder, the table of documents, deletion.
+
+An upload is checked before it touches the corpus: allowed type, size
+limit, a file name with no path in it, and a trial load that must yield
+text. Only then is it moved into place (atomically) and ingested, so a bad
+file is refused with a Chinese reason and the index never sees it.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from .chunking import chunk_document
+from .config import Settings
+from .documents import LoadError
+from .ingestion import IngestReport, corpus_files, ingest, read_document
+from .loaders import SUPPORTED_SUFFIXES
+from .manifest import Manifest
+
+DOCUMENT_COLUMNS = ["文件", "标题", "发布单位", "日期", "类型", "完整性", "片段数", "状态"]
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
+
+
+class UploadError(Exception):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class UploadResult:
+    saved: list[str]
+    refused: list[tuple[str, str]]  # (file name as given, Chinese reason)
+    report: IngestReport | None
+
+    def summary(self) -> str:
+        lines = [f"已导入：{name}" for name in self.saved]
+        lines += [f"未导入：{name}：{reason}" for name, reason in self.refused]
+        if self.report is not None:
+            lines.append(self.report.summary())
+        return "\n".join(lines) or "没有选择文件。"
+
+
+def safe_name(name: str) -> str:
+    """The last path component of ``name``, without control or reserved
+    characters; Chinese characters and spaces are kept."""
+    base = PurePosixPath(unicodedata.normalize("NFC", name or "").replace("\\", "/")).name
+    base = _UNSAFE.sub("_", base).strip().lstrip(".")
+    stem, suffix = os.path.splitext(base)
+    if not stem:
+        raise UploadError("文件名无效")
+    return stem[:100] + suffix.lower()
+
+
+def check_upload(path: Path, name: str, max_bytes: int) -> str:
+    """The safe corpus name for an uploaded file, or UploadError."""
+    clean = safe_name(name)
+    suffix = Path(clean).suffix
+    if suffix not in SUPPORTED_SUFFIXES:
+        allowed = "、".join(sorted(SUPPORTED_SUFFIXES))
+        raise UploadError(f"不支持的文件类型“{suffix or '无扩展名'}”，仅支持 {allowed}")
+    size = path.stat().st_size
+    if size == 0:
+        raise UploadError("文件为空")
+    if size > max_bytes:
+        raise UploadError(f"文件过大（{size / 1e6:.1f} MB），上限为 {max_bytes / 1e6:g} MB")
+    probe = Path(tempfile.mkdtemp()) / clean  # loaders look at the suffix
+    try:
+        shutil.copyfile(path, probe)
+        doc = read_document(probe, clean)
+    except LoadError as exc:
+        raise UploadError(exc.reason) from None
+    finally:
+        shutil.rmtree(probe.parent, ignore_errors=True)
+    if not chunk_document(doc):
+        raise UploadError("文档中没有可用的正文内容")
+    return clean
+
+
+def add_documents(uploads: list[tuple[Path, str]], settings: Settings, progress: bool = False) -> UploadResult:
+    """Check each (temp path, original name), move the good ones into the
+    corpus folder and ingest. A file with an existing name replaces it."""
+    corpus = Path(settings.corpus_dir)
+    corpus.mkdir(parents=True, exist_ok=True)
+    saved, refused = [], []
+    for path, name in uploads:
+        try:
+            clean = check_upload(Path(path), name, settings.max_upload_bytes)
+        except UploadError as exc:
+            refused.append((name, exc.reason))
+            continue
+        tmp = corpus / f".upload-{os.getpid()}-{clean}"
+        shutil.copyfile(path, tmp)
+        os.replace(tmp, corpus / clean)
+        saved.append(clean)
+    report = ingest(corpus, settings=settings, progress=progress) if saved else None
+    return UploadResult(saved, refused, report)
+
+def delete_document(source: str, settings: Settings) -> IngestReport:
+    """Remove a corpus file and, by re-ingesting, its chunks."""
+    files = corpus_files(Path(settings.corpus_dir))
+    if source not in files:
+        raise UploadError(f"文档库中没有“{source}”")
+    files[source].unlink()
+    return ingest(Path(settings.corpus_dir), settings=settings)
+
+
+def document_rows(settings: Settings) -> list[list]:
+    """One row per indexed document (DOCUMENT_COLUMNS), newest first."""
+    manifest = Manifest.load(Path(settings.index_dir) / "manifest.json")
+    entries = sorted(manifest.entries.values(), key=lambda e: (-e.ingested_at, e.source))
+    return [
+        [e.source, e.title, e.issuer, e.date, e.doc_type, e.completeness or "全文", e.chunks,
+         "已入库" if e.status == "ok" else "处理中断，待重新导入"]
+        for e in entries
+    ]

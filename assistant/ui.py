@@ -1,0 +1,324 @@
+"""The web app: the public chat page at ``/``, the service-alliance agents'
+page at ``/admin`` behind Gradio's login, and ``/source`` (a whole document
+with the cited passage highlighted).
+
+Everything taken from documents or users is escaped by ``render`` before it
+is shown; the chat shows HTML only from there.
+"""
+from __future__ import annotations
+
+import hmac
+import os
+import tempfile
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+import gradio as gr
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+
+from . import render
+from .config import Settings
+from .documents import Answer
+from .feedback import WORKLIST_COLUMNS, FeedbackLog
+from .ingestion import IngestBusyError, read_document
+from .library import DOCUMENT_COLUMNS, UploadError, add_documents, delete_document, document_rows
+from .manifest import Manifest
+from .qa import Assistant
+from .retrieval import Filters
+
+TITLE = "慈溪科技创新政策问答"
+ANY = "不限"
+# Questions the shipped corpus answers (tests/test_ui.py checks each one).
+EXAMPLES = [
+    "上林英才的项目资助资金怎么分批拨付？",
+    "企业创新联合体补充申报什么时候截止？",
+    "产品进了宁波软件首版次目录，慈溪奖多少钱？",
+    "8718公共服务慈溪平台跟多少个部门和镇街道建立了联动？",
+]
+INTRO = (
+    f"# {TITLE}\n"
+    "回答只摘自慈溪市、宁波市和浙江省公开的政策文件原文，每句都标注出处 [n]；"
+    "点开回答下方的“来源”可核对原文。文件里没有的内容，助手会直说，并告诉您可以向谁咨询。"
+)
+CSS = """
+.sources .src { border-left: 3px solid #3b82f6; padding: .3rem .7rem; margin: .4rem 0 .8rem; }
+.sources .src-head { font-size: .92em; color: #374151; }
+.sources .src-quote { margin: .3rem 0; color: #111827; }
+.sources .tag { display: inline-block; font-size: .8em; padding: 0 .4rem; margin-left: .3rem; border-radius: .3rem; }
+.sources .tag.excerpt { background: #fff7ed; color: #c2410c; border: 1px solid #fdba74; }
+.sources .tag.old { background: #f3f4f6; color: #4b5563; border: 1px solid #d1d5db; }
+mark { background: #fde68a; color: inherit; }
+"""
+COPY_JS = """(text) => {
+  if (!text) return;
+  if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(text); return; }
+  const area = document.createElement('textarea');
+  area.value = text; document.body.appendChild(area); area.select();
+  document.execCommand('copy'); area.remove();
+}"""
+
+
+def build_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
+    settings = settings or Settings()
+    assistant = assistant or Assistant(settings)
+    log = FeedbackLog(settings.feedback_db)
+    app = FastAPI(title=TITLE)
+    app.get("/source", response_class=HTMLResponse)(_source_view(settings))
+    theme = gr.themes.Soft()
+    app = gr.mount_gradio_app(
+        app, admin_page(settings, log), path="/admin", auth=_auth(settings), css=CSS, theme=theme,
+        auth_message="服务联盟工作台：请使用配置的账号登录（环境变量 ASSISTANT_AGENT_USERS）。",
+        max_file_size=settings.max_upload_bytes * 4, ssr_mode=False, footer_links=[],
+    )
+    return gr.mount_gradio_app(
+        app, chat_page(assistant, log, settings), path="/", css=CSS, theme=theme, ssr_mode=False,
+        footer_links=["api"],
+    )
+
+
+def _auth(settings: Settings):
+    users = dict(settings.agent_users)
+
+    def check(name: str, password: str) -> bool:
+        expected = users.get(name)
+        return expected is not None and hmac.compare_digest(expected.encode(), (password or "").encode())
+
+    return check
+
+
+# --- the chat page -------------------------------------------------------------
+
+
+def chat_page(assistant: Assistant, log: FeedbackLog, settings: Settings) -> gr.Blocks:
+    with gr.Blocks(title=TITLE) as page:
+        history, turns, asks, feedback_id = gr.State([]), gr.State([]), gr.State({}), gr.State(None)
+        gr.Markdown(INTRO)
+        with gr.Row():
+            with gr.Column(scale=4):
+                chatbot = gr.Chatbot(
+                    label="政策问答", elem_id="chat", height=560, render_markdown=False, buttons=[],
+                    feedback_options=("Like", "Dislike"),
+                    placeholder="请在下方输入问题，或点一个示例问题。",
+                )
+                with gr.Row():
+                    box = gr.Textbox(
+                        show_label=False, placeholder="请输入您的问题，例如：上林英才的项目资助资金怎么拨付？",
+                        elem_id="question", scale=8, max_lines=4, autofocus=True,
+                    )
+                    send = gr.Button("发送", variant="primary", elem_id="send", scale=1, min_width=80)
+                gr.Examples([[q] for q in EXAMPLES], inputs=box, label="示例问题")
+                with gr.Row():
+                    clear = gr.Button("清空对话", elem_id="clear", size="sm")
+                    copy = gr.Button("复制回答", elem_id="copy", size="sm")
+                plain = gr.Textbox(visible="hidden", elem_id="plain-answer")
+                with gr.Row(visible=False, elem_id="comment-row") as comment_row:
+                    comment = gr.Textbox(label="哪里不满意？可以补充说明（可选）", elem_id="comment", scale=6)
+                    comment_send = gr.Button("提交意见", elem_id="comment-send", scale=1)
+            with gr.Column(scale=1, min_width=220):
+                with gr.Accordion("按文件筛选（可选）", open=True):
+                    issuer = gr.Dropdown(label="发布单位", choices=[ANY], value=ANY, elem_id="f-issuer")
+                    doc_type = gr.Dropdown(label="文件类型", choices=[ANY], value=ANY, elem_id="f-type")
+                    year_from = gr.Dropdown(label="起始年份", choices=[ANY], value=ANY, elem_id="f-from")
+                    year_to = gr.Dropdown(label="截止年份", choices=[ANY], value=ANY, elem_id="f-to")
+                library = gr.Markdown(elem_id="library")
+                gr.HTML('<p><a href="/admin/" target="_blank">服务联盟登录：文档管理与待解决问题 →</a></p>')
+
+        def respond(question, history, turns, asks, *filters):
+            question = (question or "").strip()
+            if not question:
+                gr.Warning("请输入您要咨询的问题。")
+                yield history, history, turns, asks, gr.skip(), gr.skip()
+                return
+            history = history + [
+                {"role": "user", "content": render.esc(question)},
+                {"role": "assistant", "content": "正在查找政策原文…"},
+            ]
+            yield history, history, turns, asks, gr.skip(), ""
+            answer, streamed = None, ""
+            for item in _stream(assistant, question, turns, _filters(*filters)):
+                if isinstance(item, Answer):
+                    answer = item
+                else:
+                    streamed += item
+                    history[-1] = {"role": "assistant", "content": render.esc(streamed)}
+                    yield history, history, turns, asks, gr.skip(), ""
+            ask_id = log.record_answer(answer) if answer.question else None
+            history[-1] = {"role": "assistant", "content": render.answer_message(answer)}
+            asks = {**asks, len(history) - 1: ask_id}
+            if answer.citations:
+                history.append({
+                    "role": "assistant",
+                    "content": render.sources_html(answer, settings.stale_years),
+                    "metadata": {"title": render.sources_title(answer)},
+                })
+                asks[len(history) - 1] = ask_id
+            yield history, history, turns + [question], asks, render.plain_answer(answer), ""
+
+        ask_inputs = [box, history, turns, asks, issuer, doc_type, year_from, year_to]
+        ask_outputs = [chatbot, history, turns, asks, plain, box]
+        box.submit(respond, ask_inputs, ask_outputs, api_visibility="private")
+        send.click(respond, ask_inputs, ask_outputs, api_visibility="private")
+        def reset():
+            return [], [], [], {}, "", gr.update(visible=False)
+
+        conversation = [chatbot, history, turns, asks, plain, comment_row]
+        clear.click(reset, outputs=conversation, api_visibility="private")
+        chatbot.clear(reset, outputs=conversation, api_visibility="private")  # the chat's own 🗑 icon
+        copy.click(None, inputs=[plain], js=COPY_JS)
+
+        def on_like(data: gr.LikeData, asks):
+            index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+            ask_id = asks.get(index)
+            if ask_id is None or data.liked is None:
+                return None, gr.update(visible=False)
+            rating = log.rate(ask_id, bool(data.liked))
+            gr.Info("感谢反馈！" if data.liked else "感谢反馈，我们会据此改进。")
+            return rating, gr.update(visible=not data.liked)
+
+        chatbot.like(on_like, [asks], [feedback_id, comment_row], api_visibility="private")
+
+        def on_comment(rating, text):
+            if rating is not None and (text or "").strip():
+                log.add_comment(rating, text)
+                gr.Info("已记录您的意见。")
+            return "", gr.update(visible=False)
+
+        comment_send.click(on_comment, [feedback_id, comment], [comment, comment_row], api_visibility="private")
+        page.load(lambda: _filter_choices(settings), outputs=[issuer, doc_type, year_from, year_to, library],
+                  api_visibility="private")
+
+        def ask(question: str, issuer: str = "", doc_type: str = "", year_from: int = 0, year_to: int = 0) -> dict:
+            """Answer one question; returns the answer, refusal flag and citations."""
+            answer = assistant.ask(question, None, Filters(issuer, doc_type, year_from or None, year_to or None))
+            if answer.question:
+                log.record_answer(answer)
+            return answer.to_json()
+
+        gr.api(ask, api_name="ask")
+    return page
+
+
+def _stream(assistant: Assistant, question: str, turns: list[str], filters: Filters):
+    """The assistant's stream, with a failure turned into a Chinese answer."""
+    try:
+        yield from assistant.stream(question, turns, filters)
+    except Exception as exc:  # the page must keep working whatever happens
+        yield Answer(question, f"系统暂时无法回答：{exc}。请稍后再试。", refused=True)
+
+
+def _filters(issuer: str, doc_type: str, year_from, year_to) -> Filters:
+    def year(value):
+        return int(value) if value not in (None, "", ANY) else None
+
+    pick = lambda value: "" if value in (None, ANY) else value  # noqa: E731
+    return Filters(pick(issuer), pick(doc_type), year(year_from), year(year_to))
+
+
+def _filter_choices(settings: Settings):
+    entries = Manifest.load(Path(settings.index_dir) / "manifest.json").entries.values()
+    issuers = sorted({e.issuer for e in entries if e.issuer})
+    types = sorted({e.doc_type for e in entries if e.doc_type})
+    years = sorted({e.date[:4] for e in entries if e.date[:4].isdigit()}, reverse=True)
+    dropdown = lambda values: gr.update(choices=[ANY, *values], value=ANY)  # noqa: E731
+    note = f"文档库：{len(entries)} 篇文件" + (f"（{years[-1]}–{years[0]} 年）" if years else "")
+    return dropdown(issuers), dropdown(types), dropdown(years), dropdown(years), note
+
+
+# --- the agents' page ------------------------------------------------------------
+
+
+def admin_page(settings: Settings, log: FeedbackLog) -> gr.Blocks:
+    with gr.Blocks(title=f"{TITLE} · 服务联盟工作台") as page:
+        gr.Markdown("# 服务联盟工作台\n上传或删除政策文件后立即生效；下方列出企业问到而文件中没有答案的问题。")
+        gr.HTML('<p><a href="/">← 返回问答页</a> · <a href="/admin/logout">退出登录</a></p>')
+        with gr.Tab("文档管理"):
+            files = gr.File(
+                label="上传政策文件（PDF、Word .docx、HTML、TXT、Markdown；可多选）", file_count="multiple",
+                file_types=[".pdf", ".docx", ".html", ".htm", ".txt", ".md"], elem_id="upload",
+            )
+            upload = gr.Button("导入文档库", variant="primary", elem_id="upload-btn")
+            result = gr.Textbox(label="导入结果", lines=4, interactive=False, elem_id="upload-result")
+            table = gr.Dataframe(
+                headers=DOCUMENT_COLUMNS, interactive=False, wrap=True, elem_id="docs",
+                column_widths=["22%", "30%", "13%", "8%", "7%", "6%", "5%", "9%"],
+            )
+            with gr.Row():
+                target = gr.Dropdown(label="选择要删除的文档", choices=[], elem_id="delete-choice", scale=4)
+                delete = gr.Button("删除所选文档", variant="stop", elem_id="delete-btn", scale=1)
+        with gr.Tab("待解决问题"):
+            gr.Markdown("企业提问中**未找到答案**或被标记为**没用**的问题，最新的在前。")
+            work = gr.Dataframe(
+                headers=WORKLIST_COLUMNS, interactive=False, wrap=True, elem_id="worklist",
+                column_widths=["12%", "25%", "10%", "18%", "35%"],
+            )
+            with gr.Row():
+                refresh = gr.Button("刷新", elem_id="worklist-refresh")
+                export = gr.DownloadButton("导出 CSV", elem_id="worklist-export")
+
+        def tables():
+            rows = document_rows(settings)
+            worklist = [i.row() for i in log.worklist()]
+            return rows, gr.update(choices=[r[0] for r in rows], value=None), worklist, _worklist_file(log)
+
+        def do_upload(paths, progress=gr.Progress(track_tqdm=True)):
+            if not paths:
+                return "请先选择要上传的文件。", *tables()
+            uploads = [(Path(p), Path(p).name) for p in paths]
+            try:
+                message = add_documents(uploads, settings, progress=True).summary()
+            except IngestBusyError as exc:
+                message = str(exc)
+            return message, *tables()
+
+        def do_delete(source):
+            if not source:
+                return "请先选择要删除的文档。", *tables()
+            try:
+                delete_document(source, settings)
+                message = f"已删除：{source}（其片段已从索引中移除）"
+            except (UploadError, IngestBusyError) as exc:
+                message = getattr(exc, "reason", str(exc))
+            return message, *tables()
+
+        # The CSV is written whenever the tables are, so 导出 CSV downloads at the first click.
+        outputs = [result, table, target, work, export]
+        upload.click(do_upload, [files], outputs, api_visibility="private")
+        delete.click(do_delete, [target], outputs, api_visibility="private")
+        refresh.click(tables, outputs=outputs[1:], api_visibility="private")
+        page.load(tables, outputs=outputs[1:], api_visibility="private")
+    return page
+
+
+def _worklist_file(log: FeedbackLog) -> str:
+    folder = Path(tempfile.gettempdir()) / "cixi-policy-assistant"
+    folder.mkdir(exist_ok=True)
+    path, tmp = folder / "待解决问题.csv", folder / f".worklist-{threading.get_ident()}.csv"
+    tmp.write_text(log.worklist_csv(), encoding="utf-8")
+    os.replace(tmp, path)  # Gradio copies the file into its cache when it is returned
+    return str(path)
+
+
+# --- the whole-document view -------------------------------------------------------
+
+
+def _source_view(settings: Settings):
+    corpus = Path(settings.corpus_dir).resolve()
+
+    def source(doc: str = "", start: int = 0, end: int = 0) -> HTMLResponse:
+        entry = Manifest.load(Path(settings.index_dir) / "manifest.json").entries.get(doc)
+        path = (corpus / doc).resolve()
+        if entry is None or not path.is_relative_to(corpus) or not path.is_file():
+            return HTMLResponse(render.not_found_page("该文件已不在文档库中。"), status_code=404)
+        document = _read(str(path), doc, path.stat().st_mtime_ns)
+        if document.sha256 != entry.sha256:  # changed since ingestion: offsets no longer hold
+            start = end = 0
+        return HTMLResponse(render.document_page(document.meta, doc, document.text, start, end))
+
+    return source
+
+
+@lru_cache(maxsize=32)
+def _read(path: str, source: str, mtime_ns: int):
+    return read_document(Path(path), source)
