@@ -1,6 +1,16 @@
 import os
+import secrets
+import shutil
+import socket
+import subprocess
 import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -13,7 +23,6 @@ SEED = "00_cixi_kjj_2022-06-22_rd18-1_jianyi190_dafu.txt"
 
 # --- Shared real index and assistant (appended for the retrieval/answer/qa/cli tests) ---
 
-import pytest  # noqa: E402
 
 LLM_ENV = ("ASSISTANT_LLM_BASE_URL", "ASSISTANT_LLM_MODEL", "ASSISTANT_LLM_API_KEY", "ASSISTANT_LLM_TIMEOUT")
 
@@ -48,14 +57,6 @@ def policy_assistant(index_settings):
 
 # --- A real running app (python app.py) for the browser and API tests ---
 
-import secrets  # noqa: E402
-import shutil  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
-import time  # noqa: E402
-import urllib.request  # noqa: E402
-from contextlib import contextmanager  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
 
 # A test document (generated here, never in corpus/) whose text carries markup
 # that would run if the page ever rendered document text as HTML.
