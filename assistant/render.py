@@ -124,7 +124,7 @@ h1 {{ font-size: 1.4rem; line-height: 1.5; }}
 .body {{ white-space: pre-wrap; word-break: break-word; border-top: 1px solid #e5e7eb; padding-top: 1rem; }}
 mark#hl {{ background: #fde68a; padding: .1rem 0; scroll-margin-top: 35vh; }}
 </style></head>
-<body><h1>{esc(meta.title or source)}</h1><p class="facts">{esc(facts)}</p>
+<body><p><a href="/">← 返回问答</a></p><h1>{esc(meta.title or source)}</h1><p class="facts">{esc(facts)}</p>
 <p class="facts">文件：{esc(source)}</p>{url}{note}
 <div class="body">{text}</div></body></html>"""
 

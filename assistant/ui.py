@@ -51,6 +51,7 @@ CSS = """
 .sources .tag.old { background: #f3f4f6; color: #4b5563; border: 1px solid #d1d5db; }
 mark { background: #fde68a; color: inherit; }
 """
+CONFIRM_DELETE_JS = """(source) => (source && confirm("确定删除“" + source + "”吗？它的内容将不再出现在回答中。")) ? source : null"""
 COPY_JS = """(text) => {
   if (!text) return;
   if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(text); return; }
@@ -158,8 +159,9 @@ def chat_page(assistant: Assistant, log: FeedbackLog, settings: Settings) -> gr.
 
         ask_inputs = [box, history, turns, asks, issuer, doc_type, year_from, year_to]
         ask_outputs = [chatbot, history, turns, asks, plain, box]
-        box.submit(respond, ask_inputs, ask_outputs, api_visibility="private")
-        send.click(respond, ask_inputs, ask_outputs, api_visibility="private")
+        answering = {"concurrency_limit": 4, "concurrency_id": "answer", "api_visibility": "private"}
+        box.submit(respond, ask_inputs, ask_outputs, **answering)
+        send.click(respond, ask_inputs, ask_outputs, **answering)
         def reset():
             return [], [], [], {}, "", gr.update(visible=False)
 
@@ -196,7 +198,7 @@ def chat_page(assistant: Assistant, log: FeedbackLog, settings: Settings) -> gr.
                 log.record_answer(answer)
             return answer.to_json()
 
-        gr.api(ask, api_name="ask")
+        gr.api(ask, api_name="ask", concurrency_limit=4, concurrency_id="answer")
     return page
 
 
@@ -274,7 +276,7 @@ def admin_page(settings: Settings, log: FeedbackLog) -> gr.Blocks:
 
         def do_delete(source):
             if not source:
-                return "请先选择要删除的文档。", *tables()
+                return "未删除任何文档（请先在下拉框中选择，并在弹出的提示中确认）。", *tables()
             try:
                 delete_document(source, settings)
                 message = f"已删除：{source}（其片段已从索引中移除）"
@@ -285,7 +287,7 @@ def admin_page(settings: Settings, log: FeedbackLog) -> gr.Blocks:
         # The CSV is written whenever the tables are, so 导出 CSV downloads at the first click.
         outputs = [result, table, target, work, export]
         upload.click(do_upload, [files], outputs, api_visibility="private")
-        delete.click(do_delete, [target], outputs, api_visibility="private")
+        delete.click(do_delete, [target], outputs, api_visibility="private", js=CONFIRM_DELETE_JS)
         refresh.click(tables, outputs=outputs[1:], api_visibility="private")
         page.load(tables, outputs=outputs[1:], api_visibility="private")
     return page

@@ -43,8 +43,8 @@ def browser():
 def page(browser):
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
     tab = context.new_page()
-    tab.dialogs = []
-    tab.on("dialog", lambda d: (tab.dialogs.append(d.message), d.dismiss()))
+    tab.dialogs, tab.accept_dialogs = [], False  # every dialog is recorded, then answered
+    tab.on("dialog", lambda d: (tab.dialogs.append(d.message), d.accept() if tab.accept_dialogs else d.dismiss()))
     yield tab
     context.close()
 
@@ -219,11 +219,21 @@ def test_agent_deletes_the_document_and_answers_forget_it(page, running_app):
     login(page, running_app)
     page.click("#delete-choice input")
     page.get_by_role("option", name=re.compile("海鸥创新券")).first.click()
+    # First the agent changes their mind at the confirmation, then confirms.
+    page.click("#delete-btn")
+    page.wait_for_function(
+        "() => document.querySelector('#upload-result textarea').value.includes('未删除')", timeout=30_000
+    )
+    assert "海鸥创新券" in page.locator("#docs").inner_text()
+    page.click("#delete-choice input")
+    page.get_by_role("option", name=re.compile("海鸥创新券")).first.click()
+    page.accept_dialogs = True
     page.click("#delete-btn")
     page.wait_for_function(
         "() => document.querySelector('#upload-result textarea').value.includes('已删除')", timeout=120_000
     )
     assert "海鸥创新券" not in page.locator("#docs").inner_text()
+    assert len(page.dialogs) == 2 and "确定删除" in page.dialogs[0]
     shot(page, "08-agent-delete.png")
 
     ask(page, running_app, UPLOAD_Q)
