@@ -92,7 +92,80 @@ def _auth(settings: Settings):
 # --- the chat page -------------------------------------------------------------
 
 
+class ChatHandlers:
+    """What the chat page's events do. Conversation state lives in the
+    browser session (gr.State): shown messages, raw questions, and which
+    message belongs to which logged answer (for 赞/踩)."""
+
+    def __init__(self, assistant: Assistant, log: FeedbackLog, settings: Settings):
+        self.assistant, self.log, self.settings = assistant, log, settings
+
+    def respond(self, question, history, turns, asks, *filters):
+        question = (question or "").strip()
+        if not question:
+            gr.Warning("请输入您要咨询的问题。")
+            yield history, history, turns, asks, gr.skip(), gr.skip()
+            return
+        history = history + [
+            {"role": "user", "content": render.esc(question)},
+            {"role": "assistant", "content": "正在查找政策原文…"},
+        ]
+        yield history, history, turns, asks, gr.skip(), ""
+        answer, streamed = None, ""
+        for item in _stream(self.assistant, question, turns, _filters(*filters)):
+            if isinstance(item, Answer):
+                answer = item
+            else:
+                streamed += item
+                history[-1] = {"role": "assistant", "content": render.esc(streamed)}
+                yield history, history, turns, asks, gr.skip(), ""
+        history, asks = self._finish(answer, history, asks)
+        yield history, history, turns + [question], asks, render.plain_answer(answer), ""
+
+    def _finish(self, answer: Answer, history: list, asks: dict) -> tuple[list, dict]:
+        """Log the answer; show it, then its sources as a 来源 box."""
+        ask_id = self.log.record_answer(answer)
+        history[-1] = {"role": "assistant", "content": render.answer_message(answer)}
+        asks = {**asks, len(history) - 1: ask_id}
+        if answer.citations:
+            history.append({
+                "role": "assistant",
+                "content": render.sources_html(answer, self.settings.stale_years),
+                "metadata": {"title": render.sources_title(answer)},
+            })
+            asks[len(history) - 1] = ask_id
+        return history, asks
+
+    @staticmethod
+    def reset():
+        return [], [], [], {}, "", gr.update(visible=False)
+
+    def like(self, data: gr.LikeData, asks):
+        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        ask_id = asks.get(index)
+        if ask_id is None or data.liked is None:
+            return None, gr.update(visible=False)
+        rating = self.log.rate(ask_id, bool(data.liked))
+        gr.Info("感谢反馈！" if data.liked else "感谢反馈，我们会据此改进。")
+        return rating, gr.update(visible=not data.liked)
+
+    def comment(self, rating, text):
+        if rating is not None and (text or "").strip():
+            self.log.add_comment(rating, text)
+            gr.Info("已记录您的意见。")
+        return "", gr.update(visible=False)
+
+    def ask(self, question: str, issuer: str = "", doc_type: str = "", year_from: int = 0, year_to: int = 0) -> dict:
+        """Answer one question; returns the answer, refusal flag and citations
+        (filters: issuing body, document type, year range; empty or 0 = none)."""
+        answer = self.assistant.ask(question, None, Filters(issuer, doc_type, year_from or None, year_to or None))
+        if answer.question:
+            self.log.record_answer(answer)
+        return answer.to_json()
+
+
 def chat_page(assistant: Assistant, log: FeedbackLog, settings: Settings) -> gr.Blocks:
+    on = ChatHandlers(assistant, log, settings)
     with gr.Blocks(title=TITLE) as page:
         history, turns, asks, feedback_id = gr.State([]), gr.State([]), gr.State({}), gr.State(None)
         gr.Markdown(INTRO)
@@ -126,79 +199,21 @@ def chat_page(assistant: Assistant, log: FeedbackLog, settings: Settings) -> gr.
                 library = gr.Markdown(elem_id="library")
                 gr.HTML('<p><a href="/admin/" target="_blank">服务联盟登录：文档管理与待解决问题 →</a></p>')
 
-        def respond(question, history, turns, asks, *filters):
-            question = (question or "").strip()
-            if not question:
-                gr.Warning("请输入您要咨询的问题。")
-                yield history, history, turns, asks, gr.skip(), gr.skip()
-                return
-            history = history + [
-                {"role": "user", "content": render.esc(question)},
-                {"role": "assistant", "content": "正在查找政策原文…"},
-            ]
-            yield history, history, turns, asks, gr.skip(), ""
-            answer, streamed = None, ""
-            for item in _stream(assistant, question, turns, _filters(*filters)):
-                if isinstance(item, Answer):
-                    answer = item
-                else:
-                    streamed += item
-                    history[-1] = {"role": "assistant", "content": render.esc(streamed)}
-                    yield history, history, turns, asks, gr.skip(), ""
-            ask_id = log.record_answer(answer) if answer.question else None
-            history[-1] = {"role": "assistant", "content": render.answer_message(answer)}
-            asks = {**asks, len(history) - 1: ask_id}
-            if answer.citations:
-                history.append({
-                    "role": "assistant",
-                    "content": render.sources_html(answer, settings.stale_years),
-                    "metadata": {"title": render.sources_title(answer)},
-                })
-                asks[len(history) - 1] = ask_id
-            yield history, history, turns + [question], asks, render.plain_answer(answer), ""
-
+        private = {"api_visibility": "private"}
+        answering = {"concurrency_limit": 4, "concurrency_id": "answer"}
         ask_inputs = [box, history, turns, asks, issuer, doc_type, year_from, year_to]
         ask_outputs = [chatbot, history, turns, asks, plain, box]
-        answering = {"concurrency_limit": 4, "concurrency_id": "answer", "api_visibility": "private"}
-        box.submit(respond, ask_inputs, ask_outputs, **answering)
-        send.click(respond, ask_inputs, ask_outputs, **answering)
-        def reset():
-            return [], [], [], {}, "", gr.update(visible=False)
-
+        box.submit(on.respond, ask_inputs, ask_outputs, **answering, **private)
+        send.click(on.respond, ask_inputs, ask_outputs, **answering, **private)
         conversation = [chatbot, history, turns, asks, plain, comment_row]
-        clear.click(reset, outputs=conversation, api_visibility="private")
-        chatbot.clear(reset, outputs=conversation, api_visibility="private")  # the chat's own 🗑 icon
+        clear.click(on.reset, outputs=conversation, **private)
+        chatbot.clear(on.reset, outputs=conversation, **private)  # the chat's own 🗑 icon
         copy.click(None, inputs=[plain], js=COPY_JS)
-
-        def on_like(data: gr.LikeData, asks):
-            index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
-            ask_id = asks.get(index)
-            if ask_id is None or data.liked is None:
-                return None, gr.update(visible=False)
-            rating = log.rate(ask_id, bool(data.liked))
-            gr.Info("感谢反馈！" if data.liked else "感谢反馈，我们会据此改进。")
-            return rating, gr.update(visible=not data.liked)
-
-        chatbot.like(on_like, [asks], [feedback_id, comment_row], api_visibility="private")
-
-        def on_comment(rating, text):
-            if rating is not None and (text or "").strip():
-                log.add_comment(rating, text)
-                gr.Info("已记录您的意见。")
-            return "", gr.update(visible=False)
-
-        comment_send.click(on_comment, [feedback_id, comment], [comment, comment_row], api_visibility="private")
-        page.load(lambda: _filter_choices(settings), outputs=[issuer, doc_type, year_from, year_to, library],
-                  api_visibility="private")
-
-        def ask(question: str, issuer: str = "", doc_type: str = "", year_from: int = 0, year_to: int = 0) -> dict:
-            """Answer one question; returns the answer, refusal flag and citations."""
-            answer = assistant.ask(question, None, Filters(issuer, doc_type, year_from or None, year_to or None))
-            if answer.question:
-                log.record_answer(answer)
-            return answer.to_json()
-
-        gr.api(ask, api_name="ask", concurrency_limit=4, concurrency_id="answer")
+        chatbot.like(on.like, [asks], [feedback_id, comment_row], **private)
+        comment_send.click(on.comment, [feedback_id, comment], [comment, comment_row], **private)
+        filters = [issuer, doc_type, year_from, year_to, library]
+        page.load(lambda: _filter_choices(settings), outputs=filters, **private)
+        gr.api(on.ask, api_name="ask", **answering)
     return page
 
 
