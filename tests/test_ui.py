@@ -200,13 +200,20 @@ def test_agent_uploads_a_document_and_it_answers_at_once(page, running_app, tmp_
     document.add_paragraph("测试单位\n2026年1月5日")
     document.save(path)
 
+    broken = tmp_path / "扫描件.pdf"
+    broken.write_bytes(bytes(range(256)) * 40)  # not a PDF at all
+
     login(page, running_app)
-    page.set_input_files("#upload input[type=file]", str(path))
+    page.set_input_files("#upload input[type=file]", [str(path), str(broken)])
     page.click("#upload-btn")
     page.wait_for_function(
         "() => document.querySelector('#upload-result textarea').value.includes('已导入')", timeout=180_000
     )
-    assert "关于 海鸥创新券 试点的通知（测试）.docx" in page.locator("#docs").inner_text()
+    result = page.locator("#upload-result textarea").input_value()
+    assert "未导入：扫描件.pdf：PDF 文件已损坏" in result and "失败 0 篇" in result
+    table = page.locator("#docs").inner_text()
+    assert "关于 海鸥创新券 试点的通知（测试）.docx" in table and "扫描件" not in table
+    assert not (running_app.corpus / "扫描件.pdf").exists()
     shot(page, "06-agent-upload.png")
 
     ask(page, running_app, UPLOAD_Q)
