@@ -1,4 +1,4 @@
-"""A persistent cache of document embeddings keyed by (model, text).
+"""A persistent cache of document embeddings keyed by (model, dtype, text).
 
 Embedding is by far the slowest step on a CPU (about a second a chunk for a
 300M model on two cores), so no unchanged chunk is embedded twice: not on
@@ -48,7 +48,8 @@ def embed_with_cache(embedder, cache: EmbeddingCache | None, texts: list[str], e
     ``encode`` embeds a list of texts that missed the cache."""
     if cache is None:
         return np.asarray(encode(texts), dtype=np.float32), len(texts)
-    keys = [cache_key(embedder.model_name, t) for t in texts]
+    tag = getattr(embedder, "cache_tag", embedder.model_name)
+    keys = [cache_key(tag, t) for t in texts]
     found = cache.get_many(list(dict.fromkeys(keys)))
     missing = list(dict.fromkeys(k for k in keys if k not in found))
     if missing:

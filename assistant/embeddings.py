@@ -4,11 +4,22 @@ Importing this module is cheap: torch and sentence-transformers (about ten
 seconds to import) are loaded on first use, once per process, under a lock.
 Documents and queries use the model's own prompts (``encode_document`` /
 ``encode_query``); vectors are L2-normalised, so a dot product is the cosine.
+
+On a CPU with native bfloat16 (avx512_bf16 or AMX) the transformer layers
+run in bfloat16: about 1.35× the documents per second and a quarter less time
+per query on this machine's two cores, with vectors within cosine 0.9998 of
+float32. On evals/questions.jsonl fact recall, refusal accuracy and the
+false-refusal rate are unchanged; hit@1 is 0.913 instead of 0.924 (one
+question's document moves from rank 1 to 2). Elsewhere bfloat16 is emulated
+and slower, so float32 stays. ``ASSISTANT_EMBED_DTYPE`` (float32 |
+bfloat16) overrides the choice. The dtype is part of the embedding cache key.
 """
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -28,11 +39,33 @@ class EmbeddingModelError(RuntimeError):
     """The embedding model could not be loaded."""
 
 
+def default_dtype() -> str:
+    """bfloat16 where the CPU computes it natively, else float32; read from
+    /proc/cpuinfo so that choosing does not import torch."""
+    chosen = os.environ.get("ASSISTANT_EMBED_DTYPE", "").strip()
+    if chosen in ("float32", "bfloat16"):
+        return chosen
+    return "bfloat16" if _native_bf16() else "float32"
+
+
+@lru_cache(maxsize=1)
+def _native_bf16() -> bool:
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="ignore") as fh:
+            flags = next((line for line in fh if line.startswith("flags")), "").split()
+    except OSError:
+        return False
+    return bool({"avx512_bf16", "amx_bf16"} & set(flags))
+
+
 class Embedder(Embeddings):
     """Lazily loaded sentence-transformers model with document/query prompts."""
 
-    def __init__(self, model: str, cache_dir: Path, batch_size: int = 16, device: str = "cpu") -> None:
+    def __init__(
+        self, model: str, cache_dir: Path, batch_size: int = 16, device: str = "cpu", dtype: str | None = None
+    ) -> None:
         self._model_name = model
+        self.dtype = dtype or default_dtype()
         self._cache_dir = Path(cache_dir)
         self._batch_size = batch_size
         self._device = device
@@ -43,6 +76,12 @@ class Embedder(Embeddings):
     def model_name(self) -> str:
         """The configured model name (labels the index it built)."""
         return self._model_name
+
+    @property
+    def cache_tag(self) -> str:
+        """What produced a vector, for the embedding cache: model, and dtype
+        unless float32 (so float32 vectors cached earlier stay valid)."""
+        return self._model_name if self.dtype == "float32" else f"{self._model_name}@bf16-layers"
 
     @property
     def dimension(self) -> int:
@@ -85,6 +124,9 @@ class Embedder(Embeddings):
             convert_to_numpy=True,
             show_progress_bar=False,
         )
+        # Normalised again in float32: bfloat16 leaves norms off by up to 0.5%.
+        vectors = np.asarray(vectors, dtype=np.float32)
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         restored = np.empty_like(vectors)
         restored[order] = vectors
         return restored
@@ -101,22 +143,41 @@ class Embedder(Embeddings):
             from sentence_transformers import SentenceTransformer
 
             path = resolve_model(self._model_name, self._cache_dir)
-            return SentenceTransformer(path, device=self._device)
+            model = SentenceTransformer(path, device=self._device)
+            return _bf16_layers(model) if self.dtype == "bfloat16" else model
         except Exception as exc:
             raise EmbeddingModelError(f"无法加载嵌入模型 {self._model_name}：{exc}") from exc
 
 
-_EMBEDDERS: dict[tuple[str, str], Embedder] = {}
+def _bf16_layers(model):
+    """Every weight in bfloat16 except token embedding tables. Gemma's table
+    (262k × 768) is two thirds of the model and a lookup does no arithmetic;
+    converting it reads all of it and holds both copies at once (peak RSS
+    2.5 GB instead of 1.4 GB). Its output is cast to bfloat16 for the layers."""
+    import torch
+
+    tables = [m for m in model.modules() if isinstance(m, torch.nn.Embedding)]
+    kept = [(m, m._parameters["weight"]) for m in tables]
+    for table, _ in kept:
+        table._parameters["weight"] = None  # skipped by .to()
+    model.to(torch.bfloat16)
+    for table, weight in kept:
+        table._parameters["weight"] = weight
+        table.register_forward_hook(lambda _m, _args, out: out.to(torch.bfloat16))
+    return model
+
+
+_EMBEDDERS: dict[tuple[str, str, str], Embedder] = {}
 _EMBEDDERS_LOCK = threading.Lock()
 
 
 def get_embedder(settings: Settings) -> Embedder:
-    """The process-wide Embedder for ``settings``, keyed by (model, cache_dir),
+    """The process-wide Embedder for ``settings``, keyed by (model, cache_dir, dtype),
     so the model loads once per process."""
-    key = (settings.embedding_model, str(Path(settings.model_cache_dir).expanduser()))
+    key = (settings.embedding_model, str(Path(settings.model_cache_dir).expanduser()), default_dtype())
     with _EMBEDDERS_LOCK:
         embedder = _EMBEDDERS.get(key)
         if embedder is None:
-            embedder = Embedder(settings.embedding_model, settings.model_cache_dir, settings.embed_batch_size)
+            embedder = Embedder(settings.embedding_model, settings.model_cache_dir, settings.embed_batch_size, dtype=key[2])
             _EMBEDDERS[key] = embedder
         return embedder

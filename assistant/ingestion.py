@@ -4,7 +4,8 @@ Per file: hash the bytes; a file whose hash the manifest already records
 is left alone (the embedding model is not even loaded when nothing
 changed). New or changed files are loaded, chunked and embedded in one
 length-sorted batch run, then each document's old chunks are replaced by
-its new ones. Files gone from the corpus lose their chunks. A file that
+its new ones, all documents' chunks written in a few large batches. Files
+gone from the corpus lose their chunks. A file that
 cannot be read is reported with a Chinese reason and skipped; a changed
 file that fails keeps its previous version in the index.
 """
@@ -130,10 +131,14 @@ class _Ingestion:
         return self.report
 
     def _remove_missing(self, files: dict[str, Path]) -> None:
-        for source in sorted(set(self.manifest.entries) - set(files)):
-            self.store.delete_source(source)
+        gone = sorted(set(self.manifest.entries) - set(files))
+        if not gone:
+            return
+        self.store.delete_sources(gone)
+        for source in gone:
             self.manifest.remove(source)
-            self.report.removed.append(source)
+        self.manifest.save()
+        self.report.removed.extend(gone)
 
     def _read_changed(self, files: dict[str, Path]) -> list[tuple[Document, list[Chunk]]]:
         docs = []
@@ -169,10 +174,7 @@ class _Ingestion:
         vectors, computed = embed_with_cache(
             embedder, cache, [c.embed_text for c in all_chunks], lambda texts: self._encode(embedder, texts)
         )
-        pos = 0
-        for doc, chunks in docs:
-            self._store_document(doc, chunks, vectors[pos : pos + len(chunks)])
-            pos += len(chunks)
+        self._store(docs, all_chunks, vectors)
         self.report.chunks_embedded = computed
         self.report.chunks_stored = len(all_chunks)
 
@@ -190,24 +192,34 @@ class _Ingestion:
                 bar.update(len(texts[i : i + step]))
         return np.concatenate(parts)
 
-    def _store_document(self, doc: Document, chunks: list[Chunk], vectors) -> None:
-        previous = self.manifest.entries.get(doc.source)
-        entry = Entry(
+    def _store(self, docs: list[tuple[Document, list[Chunk]]], chunks: list[Chunk], vectors) -> None:
+        """Replace the documents' chunks. Their entries are saved as pending
+        first, so a crash midway redoes them on the next run."""
+        entries = [(self._entry(doc, len(doc_chunks)), doc.source in self.manifest.entries) for doc, doc_chunks in docs]
+        for entry, _ in entries:
+            self.manifest.set(entry)
+        self.manifest.save()
+        self.store.delete_sources([entry.source for entry, _ in entries])
+        self.store.add(chunks, vectors)
+        now = time.time()
+        for entry, existed in entries:
+            entry.status, entry.ingested_at = "ok", now
+            (self.report.updated if existed else self.report.added).append(entry.source)
+        self.manifest.save()
+
+    @staticmethod
+    def _entry(doc: Document, chunks: int) -> Entry:
+        meta = doc.meta
+        return Entry(
             source=doc.source,
             sha256=doc.sha256,
-            chunks=len(chunks),
-            title=doc.meta.title,
-            issuer=doc.meta.issuer,
-            date=doc.meta.date,
-            doc_type=doc.meta.doc_type,
-            completeness=doc.meta.completeness,
+            chunks=chunks,
+            title=meta.title,
+            issuer=meta.issuer,
+            date=meta.date,
+            doc_type=meta.doc_type,
+            completeness=meta.completeness,
         )
-        self.manifest.set(entry)  # pending: redone if we die before "ok"
-        self.store.delete_source(doc.source)
-        self.store.add(chunks, vectors)
-        entry.status, entry.ingested_at = "ok", time.time()
-        self.manifest.set(entry)
-        (self.report.updated if previous else self.report.added).append(doc.source)
 
     def _bar(self, items, desc: str, unit: str):
         items = list(items)

@@ -2,13 +2,28 @@
 
 Policy questions hinge on exact names (上林英才, 甬易办, 8718, 文号) that
 dense embeddings blur; BM25 over Chinese word tokens catches them.
+
+The index is an inverted list of precomputed BM25 weights in numpy arrays,
+so a query costs a few array slices even at 50k chunks (rank_bm25 scans
+every chunk in Python: about a second a query at that size). Refreshing is
+incremental: only chunks not seen before are tokenized (jieba, about 1 ms a
+chunk, is the slow part); the weights are then recomputed in bulk. Tokens
+are also kept in a SQLite cache beside the embedding cache, keyed by the
+text and the names jieba was taught, so a restarted app does not tokenize
+50k chunks again.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+import sqlite3
 import threading
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
 
 from .documents import Chunk
 
@@ -34,15 +49,22 @@ def _jieba():
 
 
 _NAMED = re.compile(r"[“\"]([^”\"\s]{2,10})[”\"]")
+_LEARNT: set[str] = set()
 
 
-def learn_names(texts) -> None:
+def learn_names(texts) -> int:
     """Teach jieba the quoted names the documents use (“甬易办”, “上林英才”),
-    so a programme name stays one token instead of falling apart."""
+    so a programme name stays one token instead of falling apart. Returns
+    how many names were new."""
     jieba = _jieba()
+    new = 0
     for text in texts:
         for name in _NAMED.findall(text):
-            jieba.add_word(name, freq=2000)
+            if name not in _LEARNT:
+                _LEARNT.add(name)
+                jieba.add_word(name, freq=2000)
+                new += 1
+    return new
 
 
 def tokenize(text: str) -> list[str]:
@@ -65,50 +87,173 @@ def coverage(tokens: set[str], text: str, idf) -> float:
     return sum(idf(t) for t in tokens if t in lowered) / total
 
 
+K1, B, EPSILON = 1.5, 0.75, 0.25  # rank_bm25's BM25Okapi defaults
+
+
+def _okapi_idf(df: np.ndarray, n_docs: int) -> np.ndarray:
+    """BM25Okapi's idf: log((N - n + .5) / (n + .5)); a negative idf (a word
+    in more than half the chunks) becomes EPSILON times the average idf."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        idf = np.log(n_docs - df + 0.5) - np.log(df + 0.5)
+    present = df > 0
+    if present.any():
+        floor = EPSILON * idf[present].mean()
+        idf[present & (idf < 0)] = floor
+    idf[~present] = 0.0
+    return idf
+
+
+class TokenCache:
+    """Tokens of a text under a given set of taught names, in SQLite."""
+
+    def __init__(self, path: Path):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS tokens (key TEXT PRIMARY KEY, tokens TEXT)")
+
+    def tokens(self, texts: list[str]) -> list[list[str]]:
+        names = hashlib.sha256("\n".join(sorted(_LEARNT)).encode()).hexdigest()
+        keys = [hashlib.sha256(f"{names}\0{t}".encode()).hexdigest() for t in texts]
+        found: dict[str, list[str]] = {}
+        for i in range(0, len(keys), 500):
+            part = keys[i : i + 500]
+            rows = self._db.execute(f"SELECT key, tokens FROM tokens WHERE key IN ({','.join('?' * len(part))})", part)
+            found.update((key, joined.split(_SEP) if joined else []) for key, joined in rows)
+        fresh = {k: tokenize(t) for k, t in zip(keys, texts) if k not in found}
+        if fresh:
+            with self._db:
+                self._db.executemany("INSERT OR REPLACE INTO tokens VALUES (?, ?)",
+                                     [(k, _SEP.join(v)) for k, v in fresh.items()])
+            found.update(fresh)
+        return [found[k] for k in keys]
+
+
+_SEP = "\x1f"
+
+
+def _default_cache() -> TokenCache | None:
+    from .config import Settings
+
+    try:
+        return TokenCache(Settings().embedding_cache.with_name("keyword_tokens.sqlite"))
+    except (OSError, sqlite3.Error):
+        return None
+
+
+@dataclass
+class _Terms:
+    """One chunk's distinct term ids and their counts."""
+
+    digest: int  # hash() of the text they came from
+    ids: np.ndarray
+    counts: np.ndarray
+
+
+class _Postings:
+    """BM25 weights per (term, chunk), grouped by term. Immutable: ``refresh``
+    swaps in a new one, so searches never see a half-built index."""
+
+    def __init__(self, terms: list[_Terms], vocab_size: int):
+        self.size = len(terms)
+        lengths = np.array([t.counts.sum() for t in terms], dtype=np.float64)
+        ids = np.concatenate([t.ids for t in terms]) if terms else np.zeros(0, np.int64)
+        counts = np.concatenate([t.counts for t in terms]).astype(np.float64) if terms else np.zeros(0)
+        owner = np.repeat(np.arange(self.size, dtype=np.int32), [len(t.ids) for t in terms])
+        df = np.bincount(ids, minlength=vocab_size)
+        self.idf = _okapi_idf(df, self.size)
+        self.max_idf = float(self.idf[df > 0].max()) if (df > 0).any() else 0.0
+        avgdl = lengths.sum() / self.size if self.size else 1.0
+        norm = K1 * (1 - B + B * lengths[owner] / avgdl)
+        weights = self.idf[ids] * counts * (K1 + 1) / (counts + norm)
+        order = np.argsort(ids, kind="stable")
+        self.docs = owner[order]
+        self.weights = weights[order]
+        self.starts = np.concatenate(([0], np.cumsum(df)))
+
+    def scores(self, term_ids: list[int]) -> np.ndarray:
+        """BM25 score of every chunk; a repeated query word counts twice, as in rank_bm25."""
+        scores = np.zeros(self.size)
+        for t in term_ids:
+            if t < len(self.starts) - 1:
+                lo, hi = self.starts[t], self.starts[t + 1]
+                scores[self.docs[lo:hi]] += self.weights[lo:hi]
+        return scores
+
+
+_EMPTY = _Postings([], 0)
+
+
 class KeywordIndex:
     """BM25 over chunks' embed_text (title, issuer, date, heading path, text).
 
-    Rebuilt only when the set of chunks changes (``refresh``), never per query.
+    Rebuilt only when the set of chunks changes (``refresh``), never per
+    query, and then only new or changed chunks are tokenized, unless they
+    teach jieba a new name (then every chunk is, through the token cache).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, cache: TokenCache | None = None) -> None:
+        self._cache = cache or _default_cache()
         self._lock = threading.Lock()
         self._version: object = None
-        self._chunks: list[Chunk] = []
-        self._bm25 = None
+        self._state: tuple[_Postings, list[Chunk]] = (_EMPTY, [])
+        self._terms: dict[str, _Terms] = {}  # by chunk id
+        self._vocab: dict[str, int] = {}
 
     def refresh(self, version: object, load_chunks) -> None:
         with self._lock:
-            if version == self._version and self._bm25 is not None:
+            if version == self._version:
                 return
-            from rank_bm25 import BM25Okapi
-
             chunks = load_chunks()
-            learn_names(c.text for c in chunks)
-            corpus = [tokenize(c.embed_text) for c in chunks]
-            self._bm25 = BM25Okapi(corpus) if chunks else None
-            self._chunks = chunks
+            fresh = [c for c in chunks if c.id not in self._terms or self._terms[c.id].digest != hash(c.embed_text)]
+            if learn_names(c.text for c in fresh):
+                fresh = chunks  # a new name may cut any chunk's words differently
+            known = {c.id: self._terms[c.id] for c in chunks if c.id in self._terms}
+            texts = [c.embed_text for c in fresh]
+            tokens = self._cache.tokens(texts) if self._cache else [tokenize(t) for t in texts]
+            known.update((c.id, self._count(text, toks)) for c, text, toks in zip(fresh, texts, tokens))
+            terms = [known[c.id] for c in chunks]
+            self._terms = known
+            self._state = (_Postings(terms, len(self._vocab)), chunks)
             self._version = version
+
+    def _count(self, text: str, tokens: list[str]) -> _Terms:
+        ids = [self._vocab.setdefault(t, len(self._vocab)) for t in tokens]
+        unique, counts = np.unique(np.array(ids, dtype=np.int64), return_counts=True)
+        return _Terms(hash(text), unique, counts)
 
     @property
     def chunks(self) -> list[Chunk]:
-        return self._chunks
+        return self._state[1]
 
     def search(self, query: str, k: int, allow=None) -> list[tuple[Chunk, float]]:
-        tokens = tokenize(query)
-        if self._bm25 is None or not tokens:
+        postings, chunks = self._state
+        ids = [self._vocab.get(t, -1) for t in tokenize(query)]
+        if postings.size == 0 or not ids:
             return []
-        scores = self._bm25.get_scores(tokens)
-        order = sorted(range(len(scores)), key=lambda i: -scores[i])
+        scores = postings.scores([i for i in ids if i >= 0])
         hits = []
-        for i in order:
-            if scores[i] <= 0 or len(hits) == k:
-                break
-            if allow is None or allow(self._chunks[i]):
-                hits.append((self._chunks[i], float(scores[i])))
+        for i in _best_first(scores, None if allow else k):
+            if allow is None or allow(chunks[i]):
+                hits.append((chunks[i], float(scores[i])))
+                if len(hits) == k:
+                    break
         return hits
 
     def idf(self, token: str) -> float:
-        if self._bm25 is None:
+        postings = self._state[0]
+        if postings.size == 0:
             return 0.0
-        return float(self._bm25.idf.get(token, max(self._bm25.idf.values(), default=0.0)))
+        i = self._vocab.get(token, -1)
+        present = 0 <= i < len(postings.idf) and postings.starts[i + 1] > postings.starts[i]
+        return float(postings.idf[i]) if present else postings.max_idf
+
+
+def _best_first(scores: np.ndarray, k: int | None) -> np.ndarray:
+    """Indices of positive scores, best first, ties by position; with ``k``,
+    only what can reach the top k (a partition, not a full sort)."""
+    positive = np.flatnonzero(scores > 0)
+    if k is not None and len(positive) > k:
+        kth = np.partition(scores[positive], len(positive) - k)[len(positive) - k]
+        positive = positive[scores[positive] >= kth]
+    return positive[np.lexsort((positive, -scores[positive]))]

@@ -4,6 +4,8 @@ It lives beside the index as JSON and is rewritten atomically (temp file +
 rename), so a crash leaves either the old or the new manifest. An entry is
 marked ``pending`` before its chunks are touched and ``ok`` after, so an
 interrupted document is redone on the next run instead of being trusted.
+``set`` and ``remove`` only change memory; the caller saves once per batch
+of documents (saving per document made ingesting n files O(n²)).
 """
 from __future__ import annotations
 
@@ -61,8 +63,6 @@ class Manifest:
 
     def set(self, entry: Entry) -> None:
         self.entries[entry.source] = entry
-        self.save()
 
     def remove(self, source: str) -> None:
         self.entries.pop(source, None)
-        self.save()

@@ -5,6 +5,15 @@ The collection records the embedding model and dimension that built it;
 opening it with another model is an error instead of silent garbage.
 Embeddings are always passed in: Chroma's own default embedding function
 would try to download a model.
+
+HNSW parameters are set when the collection is created (an existing index
+keeps the ones it was built with until ``--rebuild``). On 50k chunks in the
+shape of real embeddings every setting found the exact top 5
+(``python -m evals.bench``); on a stress set of 50k nearly equidistant
+points (heavy isotropic noise), top-5 recall against exact search was 0.68
+with Chroma's defaults (M 16, ef 100), 0.79–0.83 with M 32 (ef 100–500) and
+0.91 with these, for 1.7 ms instead of 0.9 ms a query. Building the graph costs about
+1 ms a chunk, next to about 250 ms to embed it, so a dense graph is cheap.
 """
 from __future__ import annotations
 
@@ -13,6 +22,9 @@ from pathlib import Path
 
 from .config import Settings
 from .documents import Chunk
+
+
+HNSW = {"hnsw:space": "cosine", "hnsw:M": 64, "hnsw:construction_ef": 400, "hnsw:search_ef": 400}
 
 
 class IndexMismatchError(Exception):
@@ -42,7 +54,7 @@ class VectorStore:
         self.client = client or open_client(settings)
         self.collection = self.client.get_or_create_collection(
             name=settings.collection,
-            metadata={"embedding_model": settings.embedding_model, "hnsw:space": "cosine"},
+            metadata={"embedding_model": settings.embedding_model, **HNSW},
             embedding_function=None,
         )
         self._check_model()
@@ -93,12 +105,23 @@ class VectorStore:
     def delete_source(self, source: str) -> None:
         self.collection.delete(where={"source": source})
 
+    def delete_sources(self, sources: list[str]) -> None:
+        """Delete the chunks of many documents in a few calls."""
+        for i in range(0, len(sources), 500):
+            self.collection.delete(where={"source": {"$in": sources[i : i + 500]}})
+
     def ids_for_source(self, source: str) -> list[str]:
         return self.collection.get(where={"source": source}, include=[])["ids"]
 
-    def chunks(self, where: dict | None = None) -> list[Chunk]:
-        got = self.collection.get(where=where, include=["documents", "metadatas"])
-        return [Chunk.from_metadata(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+    def chunks(self, where: dict | None = None, page: int = 5000) -> list[Chunk]:
+        """All chunks (matching ``where``), fetched in pages: one unpaged get
+        of 50k chunks fails in Chroma (too many SQL variables)."""
+        out: list[Chunk] = []
+        while True:
+            got = self.collection.get(where=where, include=["documents", "metadatas"], limit=page, offset=len(out))
+            out += [Chunk.from_metadata(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+            if len(got["ids"]) < page:
+                return out
 
     def query(self, embedding, k: int, where: dict | None = None) -> list[Hit]:
         total = self.count()
