@@ -83,3 +83,32 @@ class Settings:
 def _parse_users(text: str) -> tuple[tuple[str, str], ...]:
     pairs = (item.split(":", 1) for item in text.split(",") if ":" in item)
     return tuple((name.strip(), password) for name, password in pairs if name.strip() and password)
+
+
+@dataclass(frozen=True)
+class LLMConfig:
+    """Optional OpenAI-compatible endpoint (Qwen, DeepSeek, Ollama, vLLM);
+    answers are extractive unless base_url and model are both set."""
+
+    base_url: str = ""  # e.g. http://127.0.0.1:11434/v1
+    model: str = ""  # e.g. qwen2.5:7b-instruct
+    api_key: str = "EMPTY"  # local servers accept any key
+    timeout: float = 60.0  # seconds per request
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.base_url and self.model)
+
+    @classmethod
+    def from_env(cls) -> "LLMConfig":
+        timeout = _env("ASSISTANT_LLM_TIMEOUT")
+        try:
+            seconds = float(timeout) if timeout else cls.timeout
+        except ValueError:
+            raise ValueError(f"ASSISTANT_LLM_TIMEOUT must be a number of seconds, got {timeout!r}") from None
+        return cls(
+            base_url=_env("ASSISTANT_LLM_BASE_URL"),
+            model=_env("ASSISTANT_LLM_MODEL"),
+            api_key=_env("ASSISTANT_LLM_API_KEY") or cls.api_key,
+            timeout=seconds,
+        )

@@ -10,16 +10,15 @@ figure in it must appear in the passages it cites.
 from __future__ import annotations
 
 import html
-import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import httpx
 import openai
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_openai import ChatOpenAI
 
+from .config import LLMConfig
 from .numbers import CITATION_RE, unsupported_numbers
 
 __all__ = ["LLMClient", "LLMConfig", "LLMError", "NO_ANSWER", "SYSTEM_PROMPT", "build_messages",
@@ -51,32 +50,6 @@ _STATUS_HINTS = {
 
 class LLMError(Exception):
     """The model service failed; the message is Chinese and fit for users."""
-
-
-@dataclass(frozen=True)
-class LLMConfig:
-    base_url: str = ""  # e.g. http://127.0.0.1:11434/v1
-    model: str = ""  # e.g. qwen2.5:7b-instruct
-    api_key: str = "EMPTY"  # local servers accept any key
-    timeout: float = 60.0  # seconds per request
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.base_url and self.model)
-
-    @classmethod
-    def from_env(cls) -> "LLMConfig":
-        timeout = os.environ.get("ASSISTANT_LLM_TIMEOUT", "").strip()
-        try:
-            seconds = float(timeout) if timeout else cls.timeout
-        except ValueError:
-            raise ValueError(f"ASSISTANT_LLM_TIMEOUT must be a number of seconds, got {timeout!r}") from None
-        return cls(
-            base_url=os.environ.get("ASSISTANT_LLM_BASE_URL", "").strip(),
-            model=os.environ.get("ASSISTANT_LLM_MODEL", "").strip(),
-            api_key=os.environ.get("ASSISTANT_LLM_API_KEY", "").strip() or cls.api_key,
-            timeout=seconds,
-        )
 
 
 # --------------------------------------------------------------------------

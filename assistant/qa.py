@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .answer import extract_answer, llm_citations, refusal
-from .config import Settings
+from .config import LLMConfig, Settings
 from .documents import Answer
 from .keyword import KeywordIndex, coverage, tokenize
 from .retrieval import Filters, Passage, Retriever, resolve_follow_up
@@ -168,7 +168,11 @@ def _header(passage: Passage) -> str:
 
 
 def _llm_from_env():
-    from .llm import LLMClient, LLMConfig
-
+    """An LLMClient when an endpoint is configured; the LLM stack (about a
+    second to import) is loaded only then."""
     config = LLMConfig.from_env()
-    return LLMClient(config) if config.enabled else None
+    if not config.enabled:
+        return None
+    from .llm import LLMClient
+
+    return LLMClient(config)

@@ -2,7 +2,6 @@
 upload / list / delete end to end on a private copy of the corpus with a real
 Chroma index, the real embedding model and the real assistant. Nothing here
 writes into the repository's corpus/ or index/ folders."""
-import os
 import random
 import re
 import shutil
