@@ -44,6 +44,8 @@ class Settings:
             _env("ASSISTANT_EMBEDDING_CACHE", str(Path.home() / ".cache" / "cixi-policy-assistant" / "embeddings.sqlite"))
         )
     )
+    # "" = bfloat16 where the CPU has it natively (see embeddings.py), else float32.
+    embed_dtype: str = field(default_factory=lambda: _env("ASSISTANT_EMBED_DTYPE"))
     embed_batch_size: int = field(default_factory=lambda: int(_env("ASSISTANT_EMBED_BATCH", "16")))
     # Chroma: embedded PersistentClient under index_dir unless a host is given.
     chroma_host: str = field(default_factory=lambda: _env("ASSISTANT_CHROMA_HOST"))

@@ -11,12 +11,11 @@ run in bfloat16: 3.55 instead of 1.89 documents per second and 68 instead of
 float32. On evals/questions.jsonl fact recall, refusal accuracy and the
 false-refusal rate are unchanged; hit@1 is 0.913 instead of 0.924 (one
 question's document moves from rank 1 to 2). Elsewhere bfloat16 is emulated
-and slower, so float32 stays. ``ASSISTANT_EMBED_DTYPE`` (float32 |
-bfloat16) overrides the choice. The dtype is part of the embedding cache key.
+and slower, so float32 stays. ``Settings.embed_dtype``
+(ASSISTANT_EMBED_DTYPE: float32 | bfloat16) overrides the choice. The dtype is part of the embedding cache key.
 """
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
@@ -39,10 +38,10 @@ class EmbeddingModelError(RuntimeError):
     """The embedding model could not be loaded."""
 
 
-def default_dtype() -> str:
-    """bfloat16 where the CPU computes it natively, else float32; read from
-    /proc/cpuinfo so that choosing does not import torch."""
-    chosen = os.environ.get("ASSISTANT_EMBED_DTYPE", "").strip()
+def default_dtype(chosen: str = "") -> str:
+    """``chosen`` if it names a dtype; otherwise bfloat16 where the CPU
+    computes it natively, else float32 (read from /proc/cpuinfo so that
+    choosing does not import torch)."""
     if chosen in ("float32", "bfloat16"):
         return chosen
     return "bfloat16" if _native_bf16() else "float32"
@@ -174,7 +173,7 @@ _EMBEDDERS_LOCK = threading.Lock()
 def get_embedder(settings: Settings) -> Embedder:
     """The process-wide Embedder for ``settings``, keyed by (model, cache_dir, dtype),
     so the model loads once per process."""
-    key = (settings.embedding_model, str(Path(settings.model_cache_dir).expanduser()), default_dtype())
+    key = (settings.embedding_model, str(Path(settings.model_cache_dir).expanduser()), default_dtype(settings.embed_dtype))
     with _EMBEDDERS_LOCK:
         embedder = _EMBEDDERS.get(key)
         if embedder is None:
