@@ -30,9 +30,13 @@ def main(argv: list[str] | None = None) -> int:
 
     import uvicorn
 
+    from assistant.qa import Assistant
     from assistant.ui import build_app
 
-    app = build_app(settings)
+    print("正在加载模型和索引…", flush=True)
+    assistant = Assistant(settings)
+    assistant.warm_up()
+    app = build_app(settings, assistant)
     print(f"问答页：http://{args.host}:{args.port}/    服务联盟工作台：http://{args.host}:{args.port}/admin/", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0

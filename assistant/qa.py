@@ -32,6 +32,12 @@ class Assistant:
         self.retriever = Retriever(self.store, self.embedder, self.keywords)
         self.llm = llm if llm is not None else _llm_from_env()
 
+    def warm_up(self) -> None:
+        """Load the embedding model and the keyword index now, so that the
+        first user does not wait for them (about ten seconds)."""
+        self._refresh_keywords()
+        self.embedder.embed_query("慈溪")
+
     # --- retrieval ----------------------------------------------------------
 
     def _refresh_keywords(self) -> None:

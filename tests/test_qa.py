@@ -182,6 +182,13 @@ def test_streamed_answer_with_a_wrong_figure_ends_as_the_extractive_one(index_se
     assert answer.text == extractive.text and "50%" in answer.notice  # …is replaced at the end
 
 
+def test_warm_up_builds_the_keyword_index_before_any_question(index_settings):
+    fresh = Assistant(index_settings, llm=None)
+    assert not fresh.keywords.chunks
+    fresh.warm_up()
+    assert len(fresh.keywords.chunks) == fresh.store.count() > 0
+
+
 def test_stream_without_llm_yields_only_the_answer(policy_assistant):
     (answer,) = policy_assistant.stream(TRANCHES_Q)
     assert answer.text == policy_assistant.ask(TRANCHES_Q).text
