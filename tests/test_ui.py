@@ -284,6 +284,26 @@ def test_llm_mode_streams_into_the_chat(page, tmp_path):
 # ---------------------------------------------------------------- API
 
 
+def test_source_view_serves_only_indexed_documents(running_app):
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    def get(doc: str):
+        url = f"{running_app.url}/source?doc={urllib.parse.quote(doc)}&start=0&end=5"
+        try:
+            with urllib.request.urlopen(url) as resp:
+                return resp.status, resp.read().decode("utf-8")
+        except urllib.error.HTTPError as err:
+            return err.code, err.read().decode("utf-8")
+
+    status, body = get(SEED)
+    assert status == 200 and SEED_TITLE in body and '<mark id="hl">' in body
+    for doc in ("../README.md", "../../etc/passwd", "/etc/passwd", str(running_app.corpus / SEED), "nope.txt"):
+        status, body = get(doc)
+        assert status == 404 and "该文件已不在文档库中" in body, doc
+
+
 def test_named_api_endpoint_through_gradio_client(running_app):
     from gradio_client import Client
 
