@@ -126,9 +126,18 @@ class _Ingestion:
         self._remove_missing(files)
         docs = self._read_changed(files)
         self._embed_and_store(docs)
+        self._record_failures()
         self.report.chunks_total = self.store.count()
         self.report.seconds = time.perf_counter() - started
         return self.report
+
+    def _record_failures(self) -> None:
+        """Keep this run's unreadable files in the manifest, so the agents'
+        document table can show them with their reasons."""
+        failed = dict(self.report.failed)
+        if failed != self.manifest.failed:
+            self.manifest.failed = failed
+            self.manifest.save()
 
     def _remove_missing(self, files: dict[str, Path]) -> None:
         gone = sorted(set(self.manifest.entries) - set(files))

@@ -112,11 +112,14 @@ def delete_document(source: str, settings: Settings) -> IngestReport:
 
 
 def document_rows(settings: Settings) -> list[list]:
-    """One row per indexed document (DOCUMENT_COLUMNS), newest first."""
+    """One row per document (DOCUMENT_COLUMNS): files the last ingestion
+    could not read first, then indexed documents, newest first."""
     manifest = Manifest.load(Path(settings.index_dir) / "manifest.json")
-    entries = sorted(manifest.entries.values(), key=lambda e: (-e.ingested_at, e.source))
-    return [
-        [e.source, e.title, e.issuer, e.date, e.doc_type, e.completeness or "全文", e.chunks,
-         "已入库" if e.status == "ok" else "处理中断，待重新导入"]
-        for e in entries
-    ]
+    rows = [[source, "", "", "", "", "", 0, f"导入失败：{reason}"]
+            for source, reason in sorted(manifest.failed.items()) if source not in manifest.entries]
+    for e in sorted(manifest.entries.values(), key=lambda e: (-e.ingested_at, e.source)):
+        status = "已入库" if e.status == "ok" else "处理中断，待重新导入"
+        if e.source in manifest.failed:
+            status += f"（新版本导入失败：{manifest.failed[e.source]}，仍使用旧版本）"
+        rows.append([e.source, e.title, e.issuer, e.date, e.doc_type, e.completeness or "全文", e.chunks, status])
+    return rows

@@ -34,6 +34,8 @@ class Manifest:
     path: Path
     embedding_model: str = ""
     entries: dict[str, Entry] = field(default_factory=dict)
+    # Files the last ingestion could not read, with the Chinese reason (shown to agents).
+    failed: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> "Manifest":
@@ -42,7 +44,7 @@ class Manifest:
             return cls(path)
         data = json.loads(path.read_text("utf-8"))
         entries = {s: Entry(**e) for s, e in data.get("documents", {}).items()}
-        return cls(path, data.get("embedding_model", ""), entries)
+        return cls(path, data.get("embedding_model", ""), entries, dict(data.get("failed", {})))
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -50,6 +52,7 @@ class Manifest:
         data = {
             "embedding_model": self.embedding_model,
             "documents": {s: asdict(e) for s, e in sorted(self.entries.items())},
+            "failed": dict(sorted(self.failed.items())),
         }
         with open(tmp, "w", encoding="utf-8") as fh:
             json.dump(data, fh, ensure_ascii=False, indent=1)

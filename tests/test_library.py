@@ -348,3 +348,28 @@ def test_delete_document_refuses_unknown_and_outside_names(library, deleted):
     # Deleting the same file twice: the second time it is unknown.
     with pytest.raises(UploadError):
         delete_document(SAVED_NAME, settings)
+
+
+def test_document_rows_show_files_that_could_not_be_ingested(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copyfile(CORPUS / SEED, corpus / SEED)
+    (corpus / "坏文件.pdf").write_bytes(random_bytes(2000))
+    settings = Settings().with_(corpus_dir=corpus, index_dir=tmp_path / "index")
+    ingest(settings=settings)
+    rows = {r[0]: r for r in document_rows(settings)}
+    assert list(rows) == ["坏文件.pdf", SEED]  # failures first
+    assert rows["坏文件.pdf"][6] == 0 and rows["坏文件.pdf"][7].startswith("导入失败：PDF 文件已损坏")
+    assert rows[SEED][7] == "已入库"
+
+    (corpus / SEED).write_bytes(b"")  # a broken new version of an indexed document
+    ingest(settings=settings)
+    status = {r[0]: r[7] for r in document_rows(settings)}[SEED]
+    assert status.startswith("已入库（新版本导入失败：") and "仍使用旧版本" in status
+    assert VectorStore(settings).ids_for_source(SEED)  # the old version still answers
+
+    (corpus / "坏文件.pdf").unlink()
+    shutil.copyfile(CORPUS / SEED, corpus / SEED)
+    ingest(settings=settings)
+    assert [r[0] for r in document_rows(settings)] == [SEED]
+    assert {r[0]: r[7] for r in document_rows(settings)}[SEED] == "已入库"
