@@ -40,7 +40,8 @@ class UploadResult:
     report: IngestReport | None
 
     def summary(self) -> str:
-        lines = [f"已导入：{name}" for name in self.saved]
+        replaced = set(self.report.updated) if self.report else set()
+        lines = [f"已更新（替换同名文件）：{n}" if n in replaced else f"已导入：{n}" for n in self.saved]
         lines += [f"未导入：{name}：{reason}" for name, reason in self.refused]
         if self.report is not None:
             lines.append(self.report.summary())

@@ -373,3 +373,20 @@ def test_document_rows_show_files_that_could_not_be_ingested(tmp_path):
     ingest(settings=settings)
     assert [r[0] for r in document_rows(settings)] == [SEED]
     assert {r[0]: r[7] for r in document_rows(settings)}[SEED] == "已入库"
+
+
+def test_uploading_a_file_of_the_same_name_replaces_it_and_says_so(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copyfile(CORPUS / SEED, corpus / SEED)
+    settings = Settings().with_(corpus_dir=corpus, index_dir=tmp_path / "index")
+    ingest(settings=settings)
+    before = VectorStore(settings).ids_for_source(SEED)
+    shorter = (CORPUS / SEED).read_text("utf-8").replace("最后，衷心感谢您对我市科技创新工作的关心和支持！", "")
+    result = add_documents([(write(tmp_path / "new", shorter), SEED)], settings)
+    assert result.summary().startswith(f"已更新（替换同名文件）：{SEED}\n")
+    assert result.report.updated == [SEED] and not result.report.added
+    assert (corpus / SEED).read_text("utf-8") == shorter
+    texts = [c.text for c in VectorStore(settings).chunks(where={"source": SEED})]
+    assert texts and not any("衷心感谢您对我市科技创新工作" in t for t in texts)  # the new version is indexed
+    assert before  # and the old one was there
