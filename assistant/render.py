@@ -31,13 +31,20 @@ def answer_message(answer: Answer) -> str:
     return text
 
 
-def highlight(text: str, question: str) -> str:
-    """Escaped ``text`` with the question's words (two characters or more,
-    or figures) wrapped in <mark>."""
+def _words_pattern(question: str) -> re.Pattern | None:
+    """The question's words (two characters or more, or figures), longest first."""
     words = sorted({t for t in tokenize(question) if len(t) >= 2 or t.isdigit()}, key=len, reverse=True)
-    if not words:
+    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE) if words else None
+
+
+def highlight(text: str, question: str) -> str:
+    """Escaped ``text`` with the question's words wrapped in <mark>."""
+    return _marked(text, _words_pattern(question))
+
+
+def _marked(text: str, pattern: re.Pattern | None) -> str:
+    if pattern is None:
         return esc(text)
-    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
     out, pos = [], 0
     for match in pattern.finditer(text):
         out.append(esc(text[pos : match.start()]))
@@ -73,7 +80,7 @@ def sources_title(answer: Answer) -> str:
 def sources_html(answer: Answer, stale_years: int = 3) -> str:
     """One block per citation: header, tags, the quote with the question's
     words highlighted, and a 查看原文 link (all on one line of HTML)."""
-    blocks = []
+    blocks, pattern = [], _words_pattern(answer.question)  # tokenized once, not per citation
     for c in answer.citations:
         tags = ""
         if c.is_excerpt:
@@ -82,7 +89,7 @@ def sources_html(answer: Answer, stale_years: int = 3) -> str:
             tags += f'<span class="tag old">{esc(c.date[:4])}年文件，请核实是否仍在执行</span>'
         blocks.append(
             f'<div class="src" data-n="{c.n}"><div class="src-head"><b>[{c.n}]</b> {esc(citation_line(c))} {tags}</div>'
-            f'<blockquote class="src-quote">{highlight(c.quote, answer.question)}</blockquote>'
+            f'<blockquote class="src-quote">{_marked(c.quote, pattern)}</blockquote>'
             f'<a class="src-open" href="{esc(source_link(c))}" target="_blank" rel="noopener">查看原文</a></div>'
         )
     return '<div class="sources">' + "".join(blocks) + "</div>"

@@ -45,12 +45,18 @@ def index_settings(tmp_path_factory):
 def policy_assistant(index_settings):
     """The real extractive assistant over that index (no LLM, whatever the
     ASSISTANT_LLM_* variables of the shell say)."""
+    return extractive_assistant(index_settings)
+
+
+def extractive_assistant(settings):
+    """A real Assistant over ``settings`` that never uses an LLM, whatever
+    the ASSISTANT_LLM_* variables of the shell say."""
     from assistant.qa import Assistant
 
     with pytest.MonkeyPatch.context() as mp:
         for name in LLM_ENV:
             mp.delenv(name, raising=False)
-        built = Assistant(index_settings, llm=None)
+        built = Assistant(settings, llm=None)
     assert built.llm is None
     return built
 
@@ -126,11 +132,17 @@ def serve_app(root: Path, env_extra: dict | None = None):
         _wait_until_serving(url + "/", process, log)
         yield RunningApp(url, corpus, index, "agent", password, process, log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
+
+
+def stop(process: subprocess.Popen, timeout: float = 15) -> None:
+    """Terminate a server the tests started; kill it if it lingers."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @pytest.fixture(scope="session")

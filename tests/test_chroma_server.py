@@ -3,21 +3,14 @@ loopback, reached with HttpClient): the path beyond one machine works
 with the same code, only ASSISTANT_CHROMA_HOST/PORT set."""
 import json
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
 
 import pytest
-from conftest import CORPUS, SEED
+from conftest import CORPUS, SEED, free_port, stop
 
 QUESTION = "上林英才的项目资助资金怎么分批拨付？"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for_heartbeat(port: int, server: subprocess.Popen, seconds: float = 60) -> None:
@@ -50,12 +43,7 @@ def chroma_server(tmp_path_factory):
         wait_for_heartbeat(port, server)
         yield port
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server, timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import re
 import shutil
 
 import pytest
-from conftest import CORPUS, LLM_ENV, ROOT, SEED
+from conftest import CORPUS, ROOT, SEED, extractive_assistant
 
 from assistant.config import Settings
 from assistant.ingestion import corpus_files, ingest
@@ -191,15 +191,7 @@ def library(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def assistant(library):
-    from assistant.qa import Assistant
-
-    _, settings = library
-    with pytest.MonkeyPatch.context() as mp:
-        for name in LLM_ENV:
-            mp.delenv(name, raising=False)
-        built = Assistant(settings, llm=None)
-    assert built.llm is None
-    return built
+    return extractive_assistant(library[1])
 
 
 @pytest.fixture(scope="module")
