@@ -72,7 +72,8 @@ class Settings:
     agent_users: tuple[tuple[str, str], ...] = field(
         default_factory=lambda: _parse_users(_env("ASSISTANT_AGENT_USERS"))
     )
-    max_upload_bytes: int = field(default_factory=lambda: int(float(_env("ASSISTANT_MAX_UPLOAD_MB", "20")) * 1e6))
+    # Larger files are neither uploaded nor ingested.
+    max_file_bytes: int = field(default_factory=lambda: int(float(_env("ASSISTANT_MAX_FILE_MB", "20")) * 1e6))
 
     @property
     def feedback_db(self) -> Path:

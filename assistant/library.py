@@ -23,6 +23,11 @@ from .ingestion import IngestReport, corpus_files, ingest, read_document
 from .loaders import SUPPORTED_SUFFIXES
 from .manifest import Manifest
 
+# An agent's upload or deletion waits this long for another ingestion (a
+# command-line run, another agent's upload) instead of failing at once: the
+# file is already in the corpus folder by then.
+WAIT_FOR_INGESTION_S = 600.0
+
 DOCUMENT_COLUMNS = ["文件", "标题", "发布单位", "日期", "类型", "完整性", "片段数", "状态"]
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 
@@ -92,7 +97,7 @@ def add_documents(uploads: list[tuple[Path, str]], settings: Settings, progress:
     saved, refused = [], []
     for path, name in uploads:
         try:
-            clean = check_upload(Path(path), name, settings.max_upload_bytes)
+            clean = check_upload(Path(path), name, settings.max_file_bytes)
         except UploadError as exc:
             refused.append((name, exc.reason))
             continue
@@ -100,7 +105,7 @@ def add_documents(uploads: list[tuple[Path, str]], settings: Settings, progress:
         shutil.copyfile(path, tmp)
         os.replace(tmp, corpus / clean)
         saved.append(clean)
-    report = ingest(corpus, settings=settings, progress=progress) if saved else None
+    report = ingest(corpus, settings=settings, progress=progress, wait=WAIT_FOR_INGESTION_S) if saved else None
     return UploadResult(saved, refused, report)
 
 def delete_document(source: str, settings: Settings) -> IngestReport:
@@ -109,7 +114,7 @@ def delete_document(source: str, settings: Settings) -> IngestReport:
     if source not in files:
         raise UploadError(f"文档库中没有“{source}”")
     files[source].unlink()
-    return ingest(Path(settings.corpus_dir), settings=settings)
+    return ingest(Path(settings.corpus_dir), settings=settings, wait=WAIT_FOR_INGESTION_S)
 
 
 def document_rows(settings: Settings) -> list[list]:
@@ -120,6 +125,8 @@ def document_rows(settings: Settings) -> list[list]:
             for source, reason in sorted(manifest.failed.items()) if source not in manifest.entries]
     for e in sorted(manifest.entries.values(), key=lambda e: (-e.ingested_at, e.source)):
         status = "已入库" if e.status == "ok" else "处理中断，待重新导入"
+        if e.same_as:
+            status += f"（与 {e.same_as} 内容相同，只保存一份）"
         if e.source in manifest.failed:
             status += f"（新版本导入失败：{manifest.failed[e.source]}，仍使用旧版本）"
         rows.append([e.source, e.title, e.issuer, e.date, e.doc_type, e.completeness or "全文", e.chunks, status])

@@ -6,6 +6,9 @@ marked ``pending`` before its chunks are touched and ``ok`` after, so an
 interrupted document is redone on the next run instead of being trusted.
 ``set`` and ``remove`` only change memory; the caller saves once per batch
 of documents (saving per document made ingesting n files O(n²)).
+
+A file whose bytes equal an indexed file's is stored once: its entry has
+``same_as`` (the indexed file's name) and no chunks of its own.
 """
 from __future__ import annotations
 
@@ -27,6 +30,12 @@ class Entry:
     doc_type: str = ""
     completeness: str = ""
     ingested_at: float = 0.0
+    same_as: str = ""  # the file whose chunks serve this identical one
+
+    @property
+    def stored(self) -> bool:
+        """Its own chunks are in the index."""
+        return self.status == "ok" and not self.same_as
 
 
 @dataclass
@@ -61,8 +70,12 @@ class Manifest:
         os.replace(tmp, self.path)
 
     def is_current(self, source: str, sha256: str) -> bool:
+        """The file's own chunks are in the index and up to date."""
         entry = self.entries.get(source)
-        return entry is not None and entry.status == "ok" and entry.sha256 == sha256
+        return entry is not None and entry.stored and entry.sha256 == sha256
+
+    def stored_chunks(self) -> int:
+        return sum(e.chunks for e in self.entries.values() if e.stored)
 
     def set(self, entry: Entry) -> None:
         self.entries[entry.source] = entry

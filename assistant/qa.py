@@ -15,10 +15,9 @@ from .answer import extract_answer, llm_citations, refusal
 from .config import LLMConfig, Settings
 from .documents import Answer
 from .keyword import KeywordIndex, coverage, tokenize
+from .question import QuestionError, clean_question
 from .retrieval import Filters, Passage, Retriever, resolve_follow_up
 from .store import VectorStore
-
-MAX_QUESTION_CHARS = 500
 
 
 class Assistant:
@@ -91,10 +90,10 @@ class Assistant:
     def _prepare(self, question: str, history, filters) -> Answer | tuple[str, list[Passage], Answer]:
         """The final Answer when no LLM is involved (refusal or extractive);
         otherwise what the LLM needs: (question, passages, extractive fallback)."""
-        question = " ".join((question or "").split())
-        if not question:
-            return Answer(question="", text="请输入您要咨询的问题。", refused=True)
-        question = question[:MAX_QUESTION_CHARS]
+        try:
+            question = clean_question(question)
+        except QuestionError as exc:  # not logged as a question the documents failed to answer
+            return Answer(question="", text=exc.reason, refused=True)
         query = resolve_follow_up(question, _user_turns(history))
         passages = self._search(query, filters)
         if not self.is_relevant(query, passages):

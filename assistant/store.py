@@ -17,12 +17,12 @@ with Chroma's defaults (M 16, ef 100), 0.79–0.83 with M 32 (ef 100–500) and
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Settings
 from .documents import Chunk
-
 
 HNSW = {"hnsw:space": "cosine", "hnsw:M": 64, "hnsw:construction_ef": 400, "hnsw:search_ef": 400}
 
@@ -113,15 +113,28 @@ class VectorStore:
     def ids_for_source(self, source: str) -> list[str]:
         return self.collection.get(where={"source": source}, include=[])["ids"]
 
-    def chunks(self, where: dict | None = None, page: int = 5000) -> list[Chunk]:
-        """All chunks (matching ``where``), fetched in pages: one unpaged get
-        of 50k chunks fails in Chroma (too many SQL variables)."""
-        out: list[Chunk] = []
+    def chunks(self, where: dict | None = None) -> list[Chunk]:
+        """All chunks (matching ``where``)."""
+        return [
+            Chunk.from_metadata(i, d, m)
+            for got in self._pages(where, ["documents", "metadatas"])
+            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])
+        ]
+
+    def source_counts(self) -> Counter:
+        """How many chunks each source has in the index."""
+        return Counter(m["source"] for got in self._pages(None, ["metadatas"]) for m in got["metadatas"])
+
+    def _pages(self, where: dict | None, include: list[str], page: int = 5000):
+        """``get`` in pages: one unpaged get of 50k chunks fails in Chroma
+        (too many SQL variables)."""
+        offset = 0
         while True:
-            got = self.collection.get(where=where, include=["documents", "metadatas"], limit=page, offset=len(out))
-            out += [Chunk.from_metadata(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+            got = self.collection.get(where=where, include=include, limit=page, offset=offset)
+            yield got
+            offset += len(got["ids"])
             if len(got["ids"]) < page:
-                return out
+                return
 
     def query(self, embedding, k: int, where: dict | None = None) -> list[Hit]:
         total = self.count()

@@ -71,7 +71,7 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
     app = gr.mount_gradio_app(
         app, admin_page(settings, log), path="/admin", auth=_auth(settings), css=CSS, theme=theme,
         auth_message="服务联盟工作台：请输入管理员为您分配的账号和密码。",
-        max_file_size=settings.max_upload_bytes * 4, ssr_mode=False, footer_links=[],
+        max_file_size=settings.max_file_bytes * 4, ssr_mode=False, footer_links=[],
     )
     return gr.mount_gradio_app(
         app, chat_page(assistant, log, settings), path="/", css=CSS, theme=theme, ssr_mode=False,

@@ -94,7 +94,7 @@ class RunningApp:
     log: Path
 
 
-def _wait_until_serving(url: str, process: subprocess.Popen, log: Path, timeout: float = 300) -> None:
+def wait_until_serving(url: str, process: subprocess.Popen, log: Path, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -129,7 +129,7 @@ def serve_app(root: Path, env_extra: dict | None = None):
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_serving(url + "/", process, log)
+        wait_until_serving(url + "/", process, log)
         yield RunningApp(url, corpus, index, "agent", password, process, log)
     finally:
         stop(process)
@@ -149,3 +149,57 @@ def stop(process: subprocess.Popen, timeout: float = 15) -> None:
 def running_app(tmp_path_factory):
     with serve_app(tmp_path_factory.mktemp("app")) as app:
         yield app
+
+
+# --- An independent check that the index agrees with its manifest ---
+
+
+def index_problems(index_dir: Path, corpus_dir: Path | None = None, collection: str = "policy_chunks") -> list[str]:
+    """Every way the index at ``index_dir`` disagrees with its manifest (and,
+    if given, the corpus folder), read straight from Chroma's files and the
+    manifest JSON rather than through the code under test. Empty when
+    consistent: each indexed document has exactly chunks 0..n-1, no chunk
+    belongs to a document the manifest does not list as stored, no entry is
+    left pending, and every file in the corpus is either indexed, a
+    duplicate of an indexed file, or listed as failed."""
+    import json
+    from collections import Counter
+
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    data = json.loads((Path(index_dir) / "manifest.json").read_text("utf-8"))
+    entries, failed = data.get("documents", {}), data.get("failed", {})
+    client = chromadb.PersistentClient(str(Path(index_dir) / "chroma"), ChromaSettings(anonymized_telemetry=False))
+    collection = client.get_collection(collection)
+    metas, offset = [], 0
+    while True:
+        page = collection.get(include=["metadatas"], limit=5000, offset=offset)["metadatas"]
+        metas += page
+        offset += len(page)
+        if len(page) < 5000:
+            break
+    problems = []
+    per_source = Counter(m["source"] for m in metas)
+    pairs = Counter((m["source"], int(m["index"])) for m in metas)
+    problems += [f"duplicate chunk {s}#{i} ×{n}" for (s, i), n in pairs.items() if n > 1]
+    for source, n in per_source.items():
+        entry = entries.get(source)
+        if entry is None or entry.get("same_as"):
+            problems.append(f"orphan chunks: {source} has {n} chunks but no stored manifest entry")
+    for source, entry in entries.items():
+        if entry["status"] != "ok":
+            problems.append(f"entry left {entry['status']}: {source}")
+        want = 0 if entry.get("same_as") else entry["chunks"]
+        if per_source.get(source, 0) != want:
+            problems.append(f"{source}: manifest says {want} chunks, chroma has {per_source.get(source, 0)}")
+        elif want and {i for (s, i) in pairs if s == source} != set(range(want)):
+            problems.append(f"{source}: chunk indexes are not 0..{want - 1}")
+        if entry.get("same_as") and entries.get(entry["same_as"], {}).get("same_as", "x") != "":
+            problems.append(f"{source}: duplicate of {entry['same_as']}, which is not stored")
+    if corpus_dir is not None:
+        files = {p.relative_to(corpus_dir).as_posix() for p in Path(corpus_dir).rglob("*")
+                 if p.is_file() and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts)}
+        problems += [f"file neither indexed nor failed: {f}" for f in sorted(files - set(entries) - set(failed))]
+        problems += [f"manifest lists a file that is gone: {s}" for s in sorted(set(entries) - files)]
+    return problems

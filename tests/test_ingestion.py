@@ -1,13 +1,19 @@
 """Ingestion end to end: real files, the real embedding model, a real Chroma store."""
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import threading
+import time
+from contextlib import ExitStack
 
 import pytest
-from conftest import CORPUS, ROOT, SEED
+from conftest import CORPUS, ROOT, SEED, index_problems
 
 from assistant.config import Settings
 from assistant.ingestion import IngestBusyError, index_lock, ingest
+from assistant.manifest import Manifest
 from assistant.store import IndexMismatchError, VectorStore
 
 SMALL = [
@@ -114,6 +120,84 @@ def test_second_ingestion_at_once_is_refused(small):
     with index_lock(settings.index_dir):
         with pytest.raises(IngestBusyError, match="另一个导入任务"):
             ingest(corpus, settings=settings)
+
+
+def test_an_ingestion_told_to_wait_runs_once_the_lock_is_free(small):
+    corpus, settings = small
+    with ExitStack() as held:
+        held.enter_context(index_lock(settings.index_dir))
+        release = threading.Timer(1.5, held.close)
+        release.start()
+        started = time.monotonic()
+        report = ingest(corpus, settings=settings, wait=60)
+    assert time.monotonic() - started >= 1.4
+    assert sorted(report.added) == sorted(SMALL)
+
+
+def test_a_killed_holder_does_not_keep_the_lock(small):
+    corpus, settings = small
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from pathlib import Path; sys.path.insert(0, '.');"
+        "from assistant.ingestion import index_lock\n"
+        f"with index_lock(Path({str(settings.index_dir)!r})):\n print('held', flush=True); time.sleep(600)"
+    )], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    with pytest.raises(IngestBusyError):
+        ingest(corpus, settings=settings)
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    assert sorted(ingest(corpus, settings=settings).added) == sorted(SMALL)
+
+
+def test_an_index_damaged_midway_is_checked_and_repaired_on_the_next_run(small):
+    """What a crash can leave, made by hand: chunks of a document the
+    manifest does not list, a listed document with chunks missing, and an
+    entry left pending. The next run keeps only what is whole."""
+    corpus, settings = small
+    ingest(corpus, settings=settings)
+    store = VectorStore(settings)
+    orphan = store.chunks(where={"source": SMALL[0]})[:2]
+    for i, chunk in enumerate(orphan):
+        chunk.id, chunk.source = f"ghost-{i}", "ghost.txt"
+    store.add(orphan, [[0.1] * 768 for _ in orphan])
+    store.collection.delete(ids=store.ids_for_source(SMALL[1])[:1])
+    manifest = Manifest.load(settings.index_dir / "manifest.json")
+    manifest.entries[SMALL[2]].status = "pending"
+    manifest.save()
+    problems = "\n".join(index_problems(settings.index_dir, corpus, settings.collection))
+    assert "orphan chunks: ghost.txt" in problems and f"entry left pending: {SMALL[2]}" in problems
+    assert f"{SMALL[1]}: manifest says" in problems
+
+    report = ingest(corpus, settings=settings)
+    assert sorted(report.recovered) == sorted(SMALL[1:]) and sorted(report.updated) == sorted(SMALL[1:])
+    assert report.chunks_embedded == 0 and "上次导入中断" in report.summary()
+    assert index_problems(settings.index_dir, corpus, settings.collection) == []
+    assert not ingest(corpus, settings=settings).recovered
+
+
+def test_an_interrupted_document_that_now_fails_leaves_only_its_reason(small):
+    corpus, settings = small
+    ingest(corpus, settings=settings)
+    manifest = Manifest.load(settings.index_dir / "manifest.json")
+    manifest.entries[SMALL[0]].status = "pending"
+    manifest.save()
+    (corpus / SMALL[0]).write_bytes(b"")
+    report = ingest(corpus, settings=settings)
+    assert report.recovered == [SMALL[0]] and dict(report.failed) == {SMALL[0]: "文件为空"}
+    assert SMALL[0] not in Manifest.load(settings.index_dir / "manifest.json").entries
+    assert index_problems(settings.index_dir, corpus, settings.collection) == []
+
+
+def test_a_deleted_chroma_folder_is_noticed_and_rebuilt(small):
+    """In fresh processes, as in use: Chroma caches an open store per process."""
+    corpus, settings = small
+    cmd = [sys.executable, "ingest.py", "--corpus", str(corpus), "--index", str(settings.index_dir)]
+    env = {**os.environ, "ASSISTANT_EMBEDDING_CACHE": str(settings.embedding_cache)}
+    assert subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, timeout=600).returncode == 0
+    shutil.rmtree(settings.index_dir / "chroma")
+    again = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0 and "上次导入中断（或索引不完整）：已核对索引，重做 3 篇未完成的文档。" in again.stdout
+    assert index_problems(settings.index_dir, corpus, settings.collection) == []
 
 
 def test_cli_on_shipped_corpus_then_nothing_to_embed(tmp_path):

@@ -178,6 +178,31 @@ def test_document_markup_stays_inert(page, running_app):
     shot(doc, "04b-markup-inert-source.png")
 
 
+HOSTILE_QUESTIONS = [
+    '<img src=x onerror="window.__xss = 3">上林英才的启动资金怎么拨付？<script>window.__xss = 4</script>',
+    "上林英才\u202e的启动\u200b资金怎么拨付？🙏",
+    "🎉🎉🎉",
+    "上" * 10_000,
+]
+
+
+def test_hostile_questions_get_an_answer_or_a_clear_message_and_stay_inert(page, running_app):
+    page.goto(running_app.url + "/", wait_until="load")
+    page.wait_for_selector("#question textarea", timeout=60_000)
+    replies = []
+    for question in HOSTILE_QUESTIONS:
+        send(page, question)
+        replies.append(page.locator("#chat .message-content").nth(-2 if "拨付" in question else -1).inner_text())
+    assert "30%的启动资金" in replies[0] and "30%的启动资金" in replies[1]
+    assert "请用文字描述" in replies[2]
+    assert "问题过长（10000 字）" in replies[3]
+    text = chat_text(page)
+    assert '<img src=x onerror="window.__xss = 3">' in text  # the question is shown as typed, as characters
+    assert page.evaluate("window.__xss") is None and page.locator("#chat img[src=x]").count() == 0
+    assert page.dialogs == []
+    shot(page, "04c-hostile-questions.png")
+
+
 # ---------------------------------------------------------------- service agents
 
 

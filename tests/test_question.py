@@ -1,0 +1,42 @@
+"""Questions as they arrive from browsers, the API and shells."""
+import pytest
+
+from assistant.question import MAX_QUESTION_CHARS, QuestionError, clean_question
+
+
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        ("  上林英才\n\t怎么申报？ ", "上林英才 怎么申报？"),
+        ("上林英才\x00的启动\x1b[31m资金\x7f怎么拨付？", "上林英才的启动[31m资金怎么拨付？"),
+        ("\u202e上林英才\u200b怎么申报\ufeff？", "上林英才怎么申报？"),  # direction override, zero-width, BOM
+        ("研发补助🙏怎么申请？👍", "研发补助🙏怎么申请？👍"),
+        ("<script>alert(1)</script>研发补助", "<script>alert(1)</script>研发补助"),  # escaped where shown
+        ("\ue000私用区\udbff字符", "私用区字符"),
+    ],
+)
+def test_clean_question_keeps_the_words_and_drops_invisible_characters(given, expected):
+    assert clean_question(given) == expected
+
+
+@pytest.mark.parametrize("given", [None, "", "   ", "\n\t", "\x00\x01\x1b", "\u200b\u202e"])
+def test_empty_questions_are_asked_for(given):
+    with pytest.raises(QuestionError, match="请输入您要咨询的问题"):
+        clean_question(given)
+
+
+@pytest.mark.parametrize("given", ["🎉🎉🎉", "？？？", "👍 ！", "……"])
+def test_questions_without_words_ask_for_words(given):
+    with pytest.raises(QuestionError, match="请用文字描述"):
+        clean_question(given)
+
+
+def test_a_question_at_the_limit_is_kept_and_one_over_is_refused_with_its_length():
+    assert len(clean_question("问" * MAX_QUESTION_CHARS)) == MAX_QUESTION_CHARS
+    with pytest.raises(QuestionError) as info:
+        clean_question("问" * 10_000)
+    assert "问题过长（10000 字）" in info.value.reason and f"{MAX_QUESTION_CHARS} 字以内" in info.value.reason
+
+
+def test_the_limit_counts_what_is_left_after_cleaning():
+    assert clean_question("问" * MAX_QUESTION_CHARS + "\x00" * 100 + " " * 100) == "问" * MAX_QUESTION_CHARS
