@@ -102,9 +102,6 @@ class VectorStore:
                 embeddings=[list(map(float, e)) for e in embeddings[i : i + step]],
             )
 
-    def delete_source(self, source: str) -> None:
-        self.collection.delete(where={"source": source})
-
     def delete_sources(self, sources: list[str]) -> None:
         """Delete the chunks of many documents in a few calls."""
         for i in range(0, len(sources), 500):
