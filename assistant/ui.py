@@ -7,7 +7,6 @@ is shown; the chat shows HTML only from there.
 """
 from __future__ import annotations
 
-import hmac
 import os
 import tempfile
 import threading
@@ -19,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
 from . import render
+from .accounts import LOGIN_HINT, AgentLogin
 from .config import Settings
 from .documents import Answer
 from .feedback import WORKLIST_COLUMNS, FeedbackLog
@@ -69,24 +69,14 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
     app.get("/source", response_class=HTMLResponse)(_source_view(settings))
     theme = gr.themes.Soft()
     app = gr.mount_gradio_app(
-        app, admin_page(settings, log), path="/admin", auth=_auth(settings), css=CSS, theme=theme,
-        auth_message="服务联盟工作台：请输入管理员为您分配的账号和密码。",
+        app, admin_page(settings, log), path="/admin", auth=AgentLogin(settings.agent_users),
+        css=CSS, theme=theme, auth_message=f"服务联盟工作台：请输入管理员为您分配的账号和密码。{LOGIN_HINT}",
         max_file_size=settings.max_file_bytes * 4, ssr_mode=False, footer_links=[],
     )
     return gr.mount_gradio_app(
         app, chat_page(assistant, log, settings), path="/", css=CSS, theme=theme, ssr_mode=False,
         footer_links=["api"],
     )
-
-
-def _auth(settings: Settings):
-    users = dict(settings.agent_users)
-
-    def check(name: str, password: str) -> bool:
-        expected = users.get(name)
-        return expected is not None and hmac.compare_digest(expected.encode(), (password or "").encode())
-
-    return check
 
 
 # --- the chat page -------------------------------------------------------------

@@ -92,6 +92,7 @@ class RunningApp:
     password: str
     process: subprocess.Popen
     log: Path
+    probe_password: str = ""  # of the account "lockprobe", which tests may lock out
 
 
 def wait_until_serving(url: str, process: subprocess.Popen, log: Path, timeout: float = 300) -> None:
@@ -116,8 +117,9 @@ def serve_app(root: Path, env_extra: dict | None = None):
     corpus, index, log = root / "corpus", root / "index", root / "app.log"
     shutil.copytree(CORPUS, corpus)
     (corpus / INJECTION_SOURCE).write_text(INJECTION_TEXT, "utf-8")
-    password = secrets.token_urlsafe(12)
-    env = {**os.environ, "ASSISTANT_CORPUS": str(corpus), "ASSISTANT_AGENT_USERS": f"agent:{password}"}
+    password, probe = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
+    users = f"agent:{password},lockprobe:{probe}"
+    env = {**os.environ, "ASSISTANT_CORPUS": str(corpus), "ASSISTANT_AGENT_USERS": users}
     for name in LLM_ENV:
         env.pop(name, None)
     env.update(env_extra or {})
@@ -130,7 +132,7 @@ def serve_app(root: Path, env_extra: dict | None = None):
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(url + "/", process, log)
-        yield RunningApp(url, corpus, index, "agent", password, process, log)
+        yield RunningApp(url, corpus, index, "agent", password, process, log, probe)
     finally:
         stop(process)
 

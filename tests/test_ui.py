@@ -9,11 +9,15 @@ import json
 import re
 import sqlite3
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 
 import pytest
 from conftest import ROOT, SEED, serve_app
 from openai_server import ScriptedOpenAIServer
 
+from assistant.accounts import MAX_FAILURES
 from assistant.ui import EXAMPLES
 
 SHOTS = ROOT / "test-artifacts" / "ui"
@@ -206,6 +210,23 @@ def test_hostile_questions_get_an_answer_or_a_clear_message_and_stay_inert(page,
 # ---------------------------------------------------------------- service agents
 
 
+def _login_status(app, name: str, password: str) -> int:
+    data = urllib.parse.urlencode({"username": name, "password": password}).encode()
+    try:
+        with urllib.request.urlopen(app.url + "/admin/login", data=data, timeout=30) as resp:
+            return resp.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_repeated_wrong_passwords_lock_the_account_but_not_the_others(running_app):
+    assert _login_status(running_app, "lockprobe", running_app.probe_password) == 200
+    for _ in range(MAX_FAILURES):
+        assert _login_status(running_app, "lockprobe", "guess") == 400
+    assert _login_status(running_app, "lockprobe", running_app.probe_password) == 400  # locked
+    assert _login_status(running_app, running_app.user, running_app.password) == 200
+
+
 def test_agent_login_is_required(page, running_app):
     page.goto(running_app.url + "/admin/", wait_until="load")
     page.fill("input[type=text]", running_app.user)
@@ -213,6 +234,7 @@ def test_agent_login_is_required(page, running_app):
     page.get_by_role("button", name="登录").click()
     page.wait_for_timeout(1500)
     assert page.locator("#docs").count() == 0
+    assert f"连续输错密码 {MAX_FAILURES} 次，该账号将被锁定" in page.inner_text("body")
     shot(page, "05-login-refused.png")
 
 

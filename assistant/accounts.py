@@ -1,0 +1,59 @@
+"""The service-alliance agents' login: password check with a lockout.
+
+Gradio calls the check with only a name and a password, inside its event
+loop, so it cannot slow a guesser down by sleeping. Instead a name that
+fails ``MAX_FAILURES`` times within ``WINDOW_S`` seconds is locked for
+``LOCK_S`` seconds, during which even the right password is refused. Names
+that are not accounts are counted the same way, so a guesser learns
+nothing about which names exist.
+"""
+from __future__ import annotations
+
+import hmac
+import logging
+import threading
+import time
+from collections import defaultdict, deque
+from typing import Callable
+
+MAX_FAILURES = 5
+WINDOW_S = 600.0
+LOCK_S = 600.0
+LOGIN_HINT = f"连续输错密码 {MAX_FAILURES} 次，该账号将被锁定 {int(LOCK_S // 60)} 分钟。"
+
+log = logging.getLogger(__name__)
+
+
+class AgentLogin:
+    def __init__(self, users: tuple[tuple[str, str], ...], clock: Callable[[], float] = time.monotonic):
+        self._users = dict(users)
+        self._clock = clock
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._locked_until: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, name: str, password: str) -> bool:
+        with self._lock:
+            now = self._clock()
+            if self._locked_until.get(name, 0.0) > now:
+                log.warning("login refused: %r is locked", name)
+                return False
+            if self._matches(name, password):
+                self._failures.pop(name, None)
+                return True
+            self._fail(name, now)
+            return False
+
+    def _matches(self, name: str, password: str) -> bool:
+        expected = self._users.get(name)
+        return expected is not None and hmac.compare_digest(expected.encode(), (password or "").encode())
+
+    def _fail(self, name: str, now: float) -> None:
+        failures = self._failures[name]
+        failures.append(now)
+        while failures and failures[0] <= now - WINDOW_S:
+            failures.popleft()
+        if len(failures) >= MAX_FAILURES:
+            self._locked_until[name] = now + LOCK_S
+            failures.clear()
+            log.warning("login: %r locked for %d s after %d failures", name, LOCK_S, MAX_FAILURES)

@@ -1,0 +1,82 @@
+"""The agents' login check and its lockout (time is driven by the test)."""
+import threading
+
+import pytest
+
+from assistant.accounts import LOCK_S, MAX_FAILURES, WINDOW_S, AgentLogin
+
+USERS = (("agent", "s3cret-密码"), ("other", "pw2"))
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def login(clock):
+    return AgentLogin(USERS, clock)
+
+
+def test_right_password_in_wrong_out(login):
+    assert login("agent", "s3cret-密码")
+    assert not login("agent", "s3cret")
+    assert not login("agent", "")
+    assert not login("agent", None)
+    assert not login("nobody", "s3cret-密码")
+    assert not login("", "")
+
+
+def test_no_accounts_means_nobody_gets_in(clock):
+    assert not AgentLogin((), clock)("agent", "")
+
+
+def test_repeated_failures_lock_the_name_even_against_the_right_password(login, clock):
+    for _ in range(MAX_FAILURES):
+        assert not login("agent", "guess")
+    assert not login("agent", "s3cret-密码")
+    assert login("other", "pw2")  # other names are not affected
+    clock.now += LOCK_S - 1
+    assert not login("agent", "s3cret-密码")
+    clock.now += 2
+    assert login("agent", "s3cret-密码")
+
+
+def test_failures_spread_beyond_the_window_do_not_lock(login, clock):
+    for _ in range(MAX_FAILURES * 3):
+        assert not login("agent", "guess")
+        clock.now += WINDOW_S / (MAX_FAILURES - 1) + 1
+    assert login("agent", "s3cret-密码")
+
+
+def test_a_success_clears_earlier_failures(login):
+    for _ in range(MAX_FAILURES - 1):
+        login("agent", "guess")
+    assert login("agent", "s3cret-密码")
+    for _ in range(MAX_FAILURES - 1):
+        login("agent", "guess")
+    assert login("agent", "s3cret-密码")
+
+
+def test_unknown_names_are_locked_like_real_ones(login, caplog):
+    for _ in range(MAX_FAILURES):
+        login("nobody", "guess")
+    login("nobody", "guess")
+    assert "'nobody' locked for" in caplog.text and "login refused: 'nobody' is locked" in caplog.text
+
+
+def test_concurrent_guesses_lock_after_exactly_max_failures(login):
+    threads = [threading.Thread(target=login, args=("agent", "guess")) for _ in range(MAX_FAILURES)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not login("agent", "s3cret-密码")
