@@ -113,12 +113,16 @@ class Chunk:
         )
 
 
-class LoadError(Exception):
-    """A file that cannot be read. ``reason`` is a Chinese message for users."""
+class ReasonError(Exception):
+    """An error whose ``reason`` is a Chinese message to show users as is."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+class LoadError(ReasonError):
+    """A file that cannot be read."""
 
 
 @dataclass

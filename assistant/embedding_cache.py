@@ -8,11 +8,12 @@ SQLite keeps it to one file beside the model cache.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import threading
 from pathlib import Path
 
 import numpy as np
+
+from .cache_db import open_cache
 
 
 def cache_key(model: str, text: str) -> str:
@@ -21,10 +22,7 @@ def cache_key(model: str, text: str) -> str:
 
 class EmbeddingCache:
     def __init__(self, path: Path):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS emb (key TEXT PRIMARY KEY, dim INTEGER, vec BLOB)")
+        self._db = open_cache(path, "CREATE TABLE IF NOT EXISTS emb (key TEXT PRIMARY KEY, dim INTEGER, vec BLOB)")
         self._lock = threading.Lock()
 
     def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .cache_db import open_cache
 from .documents import Chunk
 
 # Words that say what kind of question it is, not what it is about.
@@ -107,10 +108,7 @@ class TokenCache:
     """Tokens of a text under a given set of taught names, in SQLite."""
 
     def __init__(self, path: Path):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS tokens (key TEXT PRIMARY KEY, tokens TEXT)")
+        self._db = open_cache(path, "CREATE TABLE IF NOT EXISTS tokens (key TEXT PRIMARY KEY, tokens TEXT)")
 
     def tokens(self, texts: list[str]) -> list[list[str]]:
         names = hashlib.sha256("\n".join(sorted(_LEARNT)).encode()).hexdigest()

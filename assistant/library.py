@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from .chunking import chunk_document
 from .config import Settings
-from .documents import LoadError
+from .documents import LoadError, ReasonError
 from .ingestion import IngestReport, corpus_files, ingest, read_document
 from .loaders import SUPPORTED_SUFFIXES
 from .manifest import Manifest
@@ -32,10 +32,8 @@ DOCUMENT_COLUMNS = ["文件", "标题", "发布单位", "日期", "类型", "完
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 
 
-class UploadError(Exception):
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+class UploadError(ReasonError):
+    """An upload refused before it reaches the corpus folder."""
 
 
 @dataclass

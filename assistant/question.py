@@ -10,16 +10,14 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .documents import ReasonError
+
 MAX_QUESTION_CHARS = 500
 _WORD = re.compile(r"\w")
 
 
-class QuestionError(ValueError):
-    """A question that cannot be searched; ``reason`` is shown to the user."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+class QuestionError(ReasonError):
+    """A question that cannot be searched."""
 
 
 def clean_question(text: str | None) -> str:

@@ -189,14 +189,19 @@ def test_cited_passages_reads_all_marker_forms():
 # Errors
 
 
+def errors_of_both_calls(client) -> list[LLMError]:
+    """The LLMError that generate and stream each raise."""
+    with pytest.raises(LLMError) as generated:
+        client.generate(QUESTION, PASSAGES)
+    with pytest.raises(LLMError) as streamed:
+        list(client.stream(QUESTION, PASSAGES))
+    return [generated.value, streamed.value]
+
+
 def test_http_500_raises_llm_error_in_chinese():
     with ScriptedOpenAIServer([GOOD], status=500) as server:
-        client = client_for(server)
-        with pytest.raises(LLMError) as generated:
-            client.generate(QUESTION, PASSAGES)
-        with pytest.raises(LLMError) as streamed:
-            list(client.stream(QUESTION, PASSAGES))
-    for error in (generated.value, streamed.value):
+        errors = errors_of_both_calls(client_for(server))
+    for error in errors:
         assert "大模型服务不可用" in str(error)
         assert "500" in str(error)
 
@@ -209,11 +214,7 @@ def test_http_401_hints_at_the_api_key():
 
 def test_closed_port_raises_llm_error_in_chinese():
     client = LLMClient(LLMConfig(base_url=f"http://127.0.0.1:{closed_port()}/v1", model="m", timeout=5))
-    with pytest.raises(LLMError) as generated:
-        client.generate(QUESTION, PASSAGES)
-    with pytest.raises(LLMError) as streamed:
-        list(client.stream(QUESTION, PASSAGES))
-    for error in (generated.value, streamed.value):
+    for error in errors_of_both_calls(client):
         assert "大模型服务不可用" in str(error)
         assert CJK.search(str(error))
 
