@@ -21,12 +21,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = settings.with_(index_dir=args.index)
 
+    from assistant.errors import ReasonError
     from assistant.ingestion import IngestBusyError, ingest
 
     try:
         print(ingest(settings.corpus_dir, settings=settings, progress=True).summary(), flush=True)
     except IngestBusyError as exc:  # another process is updating it: serve what is there
-        print(exc, flush=True)
+        print(exc.reason, flush=True)
+    except ReasonError as exc:
+        print(f"启动失败：{exc.reason}", file=sys.stderr)
+        return 2
 
     import uvicorn
 

@@ -19,13 +19,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="清空索引后全部重建")
     args = parser.parse_args(argv)
 
-    from assistant.ingestion import IngestBusyError, ingest
-    from assistant.store import IndexMismatchError
+    from assistant.errors import ReasonError
+    from assistant.ingestion import ingest
 
     try:
         report = ingest(args.corpus, args.index, rebuild=args.rebuild, settings=settings, progress=True)
-    except (IngestBusyError, IndexMismatchError, FileNotFoundError) as exc:
-        print(f"导入失败：{exc}", file=sys.stderr)
+    except ReasonError as exc:
+        print(f"导入失败：{exc.reason}", file=sys.stderr)
         return 2
     print(report.summary())
     return 0

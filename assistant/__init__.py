@@ -5,9 +5,11 @@ Heavy modules (torch, chromadb, gradio) load lazily; importing the package is ch
 from __future__ import annotations
 
 from . import config as _config  # noqa: F401  (sets offline defaults first)
-from .documents import Chunk, DocMeta, Document, LoadError
+from .documents import Chunk, DocMeta, Document
+from .errors import ReasonError
+from .loaders import LoadError
 
-__all__ = ["Chunk", "DocMeta", "Document", "LoadError", "IngestReport", "ingest"]
+__all__ = ["Chunk", "DocMeta", "Document", "LoadError", "ReasonError", "IngestReport", "ingest"]
 
 
 def __getattr__(name: str):

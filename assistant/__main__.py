@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .config import Settings
+from .errors import ReasonError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,27 +28,20 @@ def main(argv: list[str] | None = None) -> int:
     from .retrieval import Filters
 
     settings = settings.with_(index_dir=args.index)
-    if not (Path(args.index) / "manifest.json").exists() and not settings.chroma_host:
+    if not settings.manifest_path.exists() and not settings.chroma_host:
         print(f"索引不存在：{args.index}。请先运行 python ingest.py --index {args.index}", file=sys.stderr)
         return 2
     filters = Filters(args.issuer, args.doc_type, args.year_from, args.year_to)
-    answer = Assistant(settings).ask(args.question, filters=filters)
+    try:
+        answer = Assistant(settings).ask(args.question, filters=filters)
+    except ReasonError as exc:
+        print(f"无法回答：{exc.reason}", file=sys.stderr)
+        return 2
     if args.json:
-        print(json.dumps(_json(answer), ensure_ascii=False, indent=2))
+        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
     else:
         print(_plain(answer))
     return 0
-
-
-def _json(answer) -> dict:
-    keys = ("n", "source", "title", "issuer", "date", "section", "quote", "score", "page", "is_excerpt")
-    return {
-        "answer": answer.text,
-        "refused": answer.refused,
-        "mode": answer.mode,
-        "notice": answer.notice,
-        "citations": [{k: getattr(c, k) for k in keys} for c in answer.citations],
-    }
 
 
 def _plain(answer) -> str:

@@ -17,7 +17,6 @@ from .documents import Answer, Citation
 from .keyword import coverage, tokenize
 from .retrieval import Passage
 
-MAX_ANSWER_CHARS = 300
 _SENTENCE = re.compile(r"[^。！？；!?;]+(?:[。！？；!?;]+[”’」』）)]*)?")
 _SENTENCE_END = tuple("。！？；!?;”’」』）)")
 # Lines that never answer anything: a bare signature date, an attachment name.
@@ -137,7 +136,7 @@ def asks_identity(question: str) -> bool:
 
 
 def select_sentences(
-    candidates: list[Sentence], pool: list[Sentence] | None = None, budget: int = MAX_ANSWER_CHARS - 60
+    candidates: list[Sentence], pool: list[Sentence] | None = None, budget: int = 240
 ) -> list[Sentence]:
     """The best sentence, plus others nearly as good, within the budget; a
     short heading-like sentence brings the sentence after it from ``pool``."""
@@ -238,7 +237,9 @@ def _notes(citations: list[Citation], chosen: list[Sentence], numbers: dict[int,
     return "（注：" + "；".join(notes) + "。）" if notes else ""
 
 
-def extract_answer(question: str, query: str, passages: list[Passage], idf, min_coverage: float) -> Answer | None:
+def extract_answer(
+    question: str, query: str, passages: list[Passage], idf, min_coverage: float, max_chars: int = 300
+) -> Answer | None:
     """The quoted answer from ``passages``, or None when they do not hold it.
 
     None when: the best-matching sentence is cut off where an excerpt stops;
@@ -257,7 +258,8 @@ def extract_answer(question: str, query: str, passages: list[Passage], idf, min_
     if not scored or scored[0].truncated:
         return None
     usable = [s for s in scored if s.usable]
-    chosen = select_sentences(usable, usable)
+    budget = max_chars - 60  # room for the lead and notes
+    chosen = select_sentences(usable, usable, budget)
     best_coverage = max(s.coverage for s in scored)
     for kind in asked_kinds(question):
         if any(provides(s.text, kind) for s in chosen):
@@ -265,7 +267,7 @@ def extract_answer(question: str, query: str, passages: list[Passage], idf, min_
         fitting = [s for s in usable if provides(s.text, kind) and s.coverage >= 0.6 * best_coverage and grounded(s)]
         if not fitting:
             return None
-        chosen = select_sentences(fitting, usable)
+        chosen = select_sentences(fitting, usable, budget)
     if not chosen or not grounded(chosen[0]) or not _years_match(question, passages, chosen):
         return None
     return compose(question, passages, chosen)

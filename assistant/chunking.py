@@ -221,7 +221,7 @@ def _fits(group, para: Paragraph, max_chars: int) -> bool:
 def _merge_small_tail(groups, max_chars: int, min_chars: int):
     """Small trailing groups (a signature block, a closing line) join the
     group before them instead of standing alone."""
-    out = []
+    out: list = []
     for i, group in enumerate(groups):
         last = i == len(groups) - 1  # a heading at the very end has no body
         if out and _size(group) < min_chars and (group[0][0].level is None or last) and (

@@ -96,7 +96,7 @@ class Chunk:
         return meta
 
     @classmethod
-    def from_metadata(cls, chunk_id: str, text: str, meta: dict) -> "Chunk":
+    def from_metadata(cls, chunk_id: str, text: str, meta: dict) -> Chunk:
         doc_meta = DocMeta(**{k: meta[k] for k in DocMeta.__dataclass_fields__ if k in meta})
         page = meta.get("page", -1)
         return cls(
@@ -113,16 +113,14 @@ class Chunk:
         )
 
 
-class ReasonError(Exception):
-    """An error whose ``reason`` is a Chinese message to show users as is."""
+@dataclass(frozen=True)
+class SourcePassage:
+    """A passage as an LLM sees it: its number for [n] citations, a header
+    (title · issuer · date · section) and the verbatim text."""
 
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-
-class LoadError(ReasonError):
-    """A file that cannot be read."""
+    n: int
+    header: str
+    text: str
 
 
 @dataclass

@@ -6,13 +6,11 @@ Documents and queries use the model's own prompts (``encode_document`` /
 ``encode_query``); vectors are L2-normalised, so a dot product is the cosine.
 
 On a CPU with native bfloat16 (avx512_bf16 or AMX) the transformer layers
-run in bfloat16: 3.55 instead of 1.89 documents per second and 68 instead of
-91 ms per query on this machine's two cores, with vectors within cosine 0.9998 of
-float32. On evals/questions.jsonl fact recall, refusal accuracy and the
-false-refusal rate are unchanged; hit@1 is 0.913 instead of 0.924 (one
-question's document moves from rank 1 to 2). Elsewhere bfloat16 is emulated
-and slower, so float32 stays. ``Settings.embed_dtype``
-(ASSISTANT_EMBED_DTYPE: float32 | bfloat16) overrides the choice. The dtype is part of the embedding cache key.
+run in bfloat16, nearly twice as fast with vectors within rounding of
+float32 (figures: README, Performance and scale). Elsewhere bfloat16 is
+emulated and slower, so float32 stays. ``Settings.embed_dtype``
+(ASSISTANT_EMBED_DTYPE: float32 | bfloat16) overrides the choice. The dtype
+is part of the embedding cache key.
 """
 from __future__ import annotations
 
@@ -25,8 +23,9 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.config import Settings
-from assistant.model_files import resolve_model
+from .config import Settings
+from .errors import ReasonError
+from .model_files import resolve_model
 
 if TYPE_CHECKING:  # pragma: no cover
     from sentence_transformers import SentenceTransformer
@@ -34,7 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
 Kind = Literal["document", "query"]
 
 
-class EmbeddingModelError(RuntimeError):
+class EmbeddingModelError(ReasonError):
     """The embedding model could not be loaded."""
 
 
@@ -86,7 +85,9 @@ class Embedder(Embeddings):
     def dimension(self) -> int:
         model = self._loaded()
         getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-        return int(getter())
+        dim = getter()
+        assert dim is not None, "the model states its output dimension"
+        return int(dim)
 
     # LangChain interface -------------------------------------------------
 

@@ -67,7 +67,7 @@ class FeedbackLog:
 
     def _write(self, sql: str, args: tuple) -> int:
         with self._lock, closing(self._connect()) as db, db:
-            return db.execute(sql, args).lastrowid
+            return _row_id(db.execute(sql, args))
 
     def record_answer(self, answer: Answer) -> int:
         citations = json.dumps([c.to_json() for c in answer.citations], ensure_ascii=False)
@@ -82,11 +82,11 @@ class FeedbackLog:
             row = db.execute("SELECT question, answer, citations FROM asks WHERE id = ?", (ask_id,)).fetchone()
             if row is None:
                 raise KeyError(f"找不到编号为 {ask_id} 的回答")
-            return db.execute(
+            return _row_id(db.execute(
                 "INSERT INTO feedback (ask_id, ts, useful, comment, question, answer, citations)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (ask_id, time.time(), int(useful), comment.strip()[:2000], *row),
-            ).lastrowid
+            ))
 
     def add_comment(self, feedback_id: int, comment: str) -> None:
         with self._lock, closing(self._connect()) as db, db:
@@ -112,3 +112,9 @@ class FeedbackLog:
         writer.writerow(WORKLIST_COLUMNS)
         writer.writerows(item.row() for item in self.worklist())
         return out.getvalue()
+
+
+def _row_id(cursor: sqlite3.Cursor) -> int:
+    """The id of the row an INSERT just wrote (always set after an INSERT)."""
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid

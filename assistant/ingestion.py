@@ -29,14 +29,15 @@ from pathlib import Path
 
 from .chunking import chunk_document
 from .config import Settings
-from .documents import Chunk, Document, LoadError
-from .loaders import load_text
+from .corpus import corpus_files, read_document
+from .documents import Chunk, Document
+from .errors import CorpusNotFoundError, ReasonError
+from .loaders import LoadError
 from .manifest import Entry, Manifest
-from .metadata import build_meta, split_front_matter
 from .store import VectorStore
 
 
-class IngestBusyError(Exception):
+class IngestBusyError(ReasonError):
     """Another ingestion holds the index lock."""
 
 
@@ -65,27 +66,6 @@ class IngestReport:
         lines += [f"  重复：{source} 与 {kept} 内容完全相同，只保存一份" for source, kept in self.duplicates]
         lines += [f"  失败：{source}：{reason}" for source, reason in self.failed]
         return "\n".join(lines)
-
-
-def read_document(path: Path, source: str, data: bytes | None = None) -> Document:
-    """Load one file into a Document with metadata (raises LoadError)."""
-    data = path.read_bytes() if data is None else data
-    loaded = load_text(path)
-    front, body = split_front_matter(loaded.text)
-    cut = len(loaded.text) - len(body)
-    pages = [(max(0, start - cut), number) for start, number in loaded.pages]
-    return Document(source, hashlib.sha256(data).hexdigest(), body, build_meta(front, body), pages)
-
-
-def corpus_files(corpus_dir: Path) -> dict[str, Path]:
-    """Files under the corpus folder by relative name (hidden ones skipped)."""
-    corpus_dir = Path(corpus_dir)
-    files = {}
-    for path in sorted(corpus_dir.rglob("*")):
-        rel = path.relative_to(corpus_dir)
-        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
-            files[rel.as_posix()] = path
-    return files
 
 
 @contextmanager
@@ -131,7 +111,7 @@ class _Ingestion:
         self.corpus_dir = corpus_dir
         self.progress = progress
         self.report = IngestReport()
-        self.manifest = Manifest.load(Path(settings.index_dir) / "manifest.json")
+        self.manifest = Manifest.load(settings.manifest_path)
         self.store = VectorStore(settings)  # refuses an index of another model before anything changes
         if rebuild:
             self._rebuild()
@@ -152,7 +132,7 @@ class _Ingestion:
     def run(self) -> IngestReport:
         started = time.perf_counter()
         if not self.corpus_dir.is_dir():
-            raise FileNotFoundError(f"找不到文档目录：{self.corpus_dir}")
+            raise CorpusNotFoundError(f"找不到文档目录：{self.corpus_dir}")
         files = corpus_files(self.corpus_dir)
         self._recover_if_interrupted()
         self._remove_missing(files)

@@ -4,10 +4,10 @@ Policy questions hinge on exact names (上林英才, 甬易办, 8718, 文号) th
 dense embeddings blur; BM25 over Chinese word tokens catches them.
 
 The index is an inverted list of precomputed BM25 weights in numpy arrays,
-so a query costs a few array slices even at 50k chunks (rank_bm25 scans
-every chunk in Python: about a second a query at that size). Refreshing is
-incremental: only chunks not seen before are tokenized (jieba, about 1 ms a
-chunk, is the slow part); the weights are then recomputed in bulk. Tokens
+so a query costs a few array slices even at 50k chunks, where rank_bm25
+scans every chunk in Python. Refreshing is incremental: only chunks not
+seen before are tokenized (jieba is the slow part); the weights are then
+recomputed in bulk. Tokens
 are also kept in a SQLite cache beside the embedding cache, keyed by the
 text and the names jieba was taught, so a restarted app does not tokenize
 50k chunks again.
@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import sqlite3
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -130,15 +129,6 @@ class TokenCache:
 _SEP = "\x1f"
 
 
-def _default_cache() -> TokenCache | None:
-    from .config import Settings
-
-    try:
-        return TokenCache(Settings().embedding_cache.with_name("keyword_tokens.sqlite"))
-    except (OSError, sqlite3.Error):
-        return None
-
-
 @dataclass
 class _Terms:
     """One chunk's distinct term ids and their counts."""
@@ -191,7 +181,7 @@ class KeywordIndex:
     """
 
     def __init__(self, cache: TokenCache | None = None) -> None:
-        self._cache = cache or _default_cache()
+        self._cache = cache
         self._lock = threading.Lock()
         self._version: object = None
         self._state: tuple[_Postings, list[Chunk]] = (_EMPTY, [])

@@ -18,15 +18,11 @@ from pathlib import Path, PurePosixPath
 
 from .chunking import chunk_document
 from .config import Settings
-from .documents import LoadError, ReasonError
-from .ingestion import IngestReport, corpus_files, ingest, read_document
-from .loaders import SUPPORTED_SUFFIXES
+from .corpus import corpus_files, read_document
+from .errors import ReasonError
+from .ingestion import IngestReport, ingest
+from .loaders import SUPPORTED_SUFFIXES, LoadError
 from .manifest import Manifest
-
-# An agent's upload or deletion waits this long for another ingestion (a
-# command-line run, another agent's upload) instead of failing at once: the
-# file is already in the corpus folder by then.
-WAIT_FOR_INGESTION_S = 600.0
 
 DOCUMENT_COLUMNS = ["文件", "标题", "发布单位", "日期", "类型", "完整性", "片段数", "状态"]
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
@@ -62,8 +58,10 @@ def safe_name(name: str) -> str:
     return stem[:100] + suffix.lower()
 
 
-def check_upload(path: Path, name: str, max_bytes: int) -> str:
-    """The safe corpus name for an uploaded file, or UploadError."""
+def check_upload(path: Path, name: str, settings: Settings) -> str:
+    """The safe corpus name for an uploaded file, or UploadError. The trial
+    load chunks the way ingestion will, with the configured sizes."""
+    max_bytes = settings.max_file_bytes
     clean = safe_name(name)
     suffix = Path(clean).suffix
     if suffix not in SUPPORTED_SUFFIXES:
@@ -82,7 +80,7 @@ def check_upload(path: Path, name: str, max_bytes: int) -> str:
         raise UploadError(exc.reason) from None
     finally:
         shutil.rmtree(probe.parent, ignore_errors=True)
-    if not chunk_document(doc):
+    if not chunk_document(doc, settings.chunk_max_chars, settings.chunk_min_chars):
         raise UploadError("文档中没有可用的正文内容")
     return clean
 
@@ -95,7 +93,7 @@ def add_documents(uploads: list[tuple[Path, str]], settings: Settings, progress:
     saved, refused = [], []
     for path, name in uploads:
         try:
-            clean = check_upload(Path(path), name, settings.max_file_bytes)
+            clean = check_upload(Path(path), name, settings)
         except UploadError as exc:
             refused.append((name, exc.reason))
             continue
@@ -103,8 +101,9 @@ def add_documents(uploads: list[tuple[Path, str]], settings: Settings, progress:
         shutil.copyfile(path, tmp)
         os.replace(tmp, corpus / clean)
         saved.append(clean)
-    report = ingest(corpus, settings=settings, progress=progress, wait=WAIT_FOR_INGESTION_S) if saved else None
+    report = ingest(corpus, settings=settings, progress=progress, wait=settings.ingest_wait_s) if saved else None
     return UploadResult(saved, refused, report)
+
 
 def delete_document(source: str, settings: Settings) -> IngestReport:
     """Remove a corpus file and, by re-ingesting, its chunks."""
@@ -112,13 +111,13 @@ def delete_document(source: str, settings: Settings) -> IngestReport:
     if source not in files:
         raise UploadError(f"文档库中没有“{source}”")
     files[source].unlink()
-    return ingest(Path(settings.corpus_dir), settings=settings, wait=WAIT_FOR_INGESTION_S)
+    return ingest(Path(settings.corpus_dir), settings=settings, wait=settings.ingest_wait_s)
 
 
 def document_rows(settings: Settings) -> list[list]:
     """One row per document (DOCUMENT_COLUMNS): files the last ingestion
     could not read first, then indexed documents, newest first."""
-    manifest = Manifest.load(Path(settings.index_dir) / "manifest.json")
+    manifest = Manifest.load(settings.manifest_path)
     rows = [[source, "", "", "", "", "", 0, f"导入失败：{reason}"]
             for source, reason in sorted(manifest.failed.items()) if source not in manifest.entries]
     for e in sorted(manifest.entries.values(), key=lambda e: (-e.ingested_at, e.source)):

@@ -19,10 +19,11 @@ from __future__ import annotations
 import codecs
 import io
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
-from .documents import LoadedText, LoadError
+from .documents import LoadedText
+from .errors import ReasonError
 
 # Control characters other than whitespace, the replacement character, private use.
 _JUNK = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd\ue000-\uf8ff]")
@@ -45,6 +46,10 @@ _CJK_BREAK = re.compile(r"(?<=[\u2e80-\u9fff\uf900-\uffef])[ \t\r\f]*\n[ \t\n\r\
 _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.I)
 # Declared Chinese encodings are all read as GB18030, their superset.
 _GB_ALIASES = {"gb2312", "gbk", "gb18030", "x-gbk", "cp936", "euc-cn"}
+
+class LoadError(ReasonError):
+    """A file that cannot be read."""
+
 
 ENCODING_ERROR = "无法识别文件编码（已尝试 UTF-8、GB18030）"
 BINARY_ERROR = "文件内容不是可读文本（可能已损坏或类型不符）"
@@ -86,6 +91,7 @@ def _read_bytes(path: Path) -> bytes:
 
 def _decode(data: bytes, declared: str | None = None) -> str:
     """Decode by BOM, else the declared encoding, then UTF-8, then GB18030."""
+    candidates: list[str | None]
     for bom, codec in _BOMS:
         if data.startswith(bom):
             data, candidates = data[len(bom):], [codec]

@@ -47,7 +47,7 @@ class Manifest:
     failed: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, path: Path) -> "Manifest":
+    def load(cls, path: Path) -> Manifest:
         path = Path(path)
         if not path.exists():
             return cls(path)

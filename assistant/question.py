@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .documents import ReasonError
+from .errors import ReasonError
 
-MAX_QUESTION_CHARS = 500
 _WORD = re.compile(r"\w")
 
 
@@ -20,7 +19,7 @@ class QuestionError(ReasonError):
     """A question that cannot be searched."""
 
 
-def clean_question(text: str | None) -> str:
+def clean_question(text: str | None, max_chars: int) -> str:
     """The question with control and format characters removed and
     whitespace collapsed; QuestionError if nothing askable is left or it is
     too long to be one question."""
@@ -30,9 +29,9 @@ def clean_question(text: str | None) -> str:
         raise QuestionError("请输入您要咨询的问题。")
     if not _WORD.search(question):
         raise QuestionError("没有看到问题的文字，请用文字描述您要咨询的政策问题。")
-    if len(question) > MAX_QUESTION_CHARS:
+    if len(question) > max_chars:
         raise QuestionError(
-            f"问题过长（{len(question)} 字）。请精简到 {MAX_QUESTION_CHARS} 字以内，一次问一件事，"
+            f"问题过长（{len(question)} 字）。请精简到 {max_chars} 字以内，一次问一件事，"
             "例如：“上林英才的项目资助资金怎么拨付？”"
         )
     return question

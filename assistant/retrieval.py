@@ -8,14 +8,14 @@ returns the hits re-ordered.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any
 
 from .documents import Chunk
 from .keyword import KeywordIndex
+from .protocols import TextEmbedder
 from .store import VectorStore
-
-RRF_K = 60
 
 
 @dataclass
@@ -27,7 +27,7 @@ class Filters:
 
     def where(self) -> dict | None:
         """The same filter as a Chroma ``where`` clause."""
-        clauses = []
+        clauses: list[dict[str, Any]] = []
         if self.issuer:
             clauses.append({"issuer": self.issuer})
         if self.doc_type:
@@ -62,7 +62,7 @@ class Passage:
     ranks: dict[str, int] = field(default_factory=dict)
 
 
-def rrf(rankings: dict[str, list[tuple[Chunk, float]]], k: int = RRF_K) -> list[Passage]:
+def rrf(rankings: dict[str, list[tuple[Chunk, float]]], k: int) -> list[Passage]:
     """Reciprocal rank fusion of several ranked lists of (chunk, score)."""
     fused: dict[str, Passage] = {}
     for stage, hits in rankings.items():
@@ -80,7 +80,7 @@ def rrf(rankings: dict[str, list[tuple[Chunk, float]]], k: int = RRF_K) -> list[
 _FOLLOW_UP = re.compile(r"^(那|那么|这|这个|该|它|其|此|还有|另外|后续|然后|那个)|呢[？?]?$")
 
 
-def resolve_follow_up(question: str, history: list[str] | None) -> str:
+def resolve_follow_up(question: str, history: Sequence[str]) -> str:
     """Make a follow-up question self-contained for retrieval.
 
     Only the latest earlier question is added, and only when this one reads
@@ -99,9 +99,10 @@ class Retriever:
     def __init__(
         self,
         store: VectorStore,
-        embedder,
+        embedder: TextEmbedder,
         keywords: KeywordIndex,
         pool: int = 20,
+        rrf_k: int = 60,
         top: int = 5,
         rerank: Callable[[str, list[Passage]], list[Passage]] | None = None,
     ):
@@ -109,6 +110,7 @@ class Retriever:
         self.embedder = embedder
         self.keywords = keywords
         self.pool = pool
+        self.rrf_k = rrf_k
         self.top = top
         self.rerank = rerank
 
@@ -121,7 +123,7 @@ class Retriever:
 
     def search(self, query: str, filters: Filters | None = None, top: int | None = None) -> list[Passage]:
         filters = filters or Filters()
-        passages = rrf({"dense": self.dense(query, filters), "keyword": self.keyword(query, filters)})
+        passages = rrf({"dense": self.dense(query, filters), "keyword": self.keyword(query, filters)}, self.rrf_k)
         if self.rerank:
             passages = self.rerank(query, passages)
         return passages[: top or self.top]

@@ -6,28 +6,23 @@ opening it with another model is an error instead of silent garbage.
 Embeddings are always passed in: Chroma's own default embedding function
 would try to download a model.
 
-HNSW parameters are set when the collection is created (an existing index
-keeps the ones it was built with until ``--rebuild``). On 50k chunks in the
-shape of real embeddings every setting found the exact top 5
-(``python -m evals.bench``); on a stress set of 50k nearly equidistant
-points (heavy isotropic noise), top-5 recall against exact search was 0.68
-with Chroma's defaults (M 16, ef 100), 0.79–0.83 with M 32 (ef 100–500) and
-0.91 with these, for 1.7 ms instead of 0.9 ms a query. Building the graph costs about
-1 ms a chunk, next to about 250 ms to embed it, so a dense graph is cheap.
+HNSW parameters come from ``Settings`` and are set when the collection is
+created: an existing index keeps the ones it was built with until
+``--rebuild``. Measured figures are in the README (Performance and scale).
 """
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .config import Settings
 from .documents import Chunk
+from .errors import ReasonError
 
-HNSW = {"hnsw:space": "cosine", "hnsw:M": 64, "hnsw:construction_ef": 400, "hnsw:search_ef": 400}
 
-
-class IndexMismatchError(Exception):
+class IndexMismatchError(ReasonError):
     """The index was built with another embedding model or dimension."""
 
 
@@ -52,15 +47,19 @@ class VectorStore:
     def __init__(self, settings: Settings, client=None):
         self.settings = settings
         self.client = client or open_client(settings)
-        self.collection = self.client.get_or_create_collection(
-            name=settings.collection,
-            metadata={"embedding_model": settings.embedding_model, **HNSW},
+        self.collection = self._open_collection()
+
+    def _open_collection(self) -> Any:
+        collection = self.client.get_or_create_collection(
+            name=self.settings.collection,
+            metadata={"embedding_model": self.settings.embedding_model, **self.settings.hnsw},
             embedding_function=None,
         )
-        self._check_model()
+        self._check_model(collection)
+        return collection
 
-    def _check_model(self) -> None:
-        recorded = (self.collection.metadata or {}).get("embedding_model")
+    def _check_model(self, collection: Any) -> None:
+        recorded = (collection.metadata or {}).get("embedding_model")
         if recorded and recorded != self.settings.embedding_model:
             raise IndexMismatchError(
                 f"索引由嵌入模型「{recorded}」构建，当前配置为「{self.settings.embedding_model}」。"
@@ -107,9 +106,6 @@ class VectorStore:
         for i in range(0, len(sources), 500):
             self.collection.delete(where={"source": {"$in": sources[i : i + 500]}})
 
-    def ids_for_source(self, source: str) -> list[str]:
-        return self.collection.get(where={"source": source}, include=[])["ids"]
-
     def chunks(self, where: dict | None = None) -> list[Chunk]:
         """All chunks (matching ``where``)."""
         return [
@@ -151,4 +147,4 @@ class VectorStore:
     def reset(self) -> None:
         """Drop the collection (for --rebuild) and create it afresh."""
         self.client.delete_collection(self.settings.collection)
-        self.__init__(self.settings, self.client)
+        self.collection = self._open_collection()

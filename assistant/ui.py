@@ -7,11 +7,13 @@ is shown; the chat shows HTML only from there.
 """
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import threading
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 from fastapi import FastAPI
@@ -20,13 +22,16 @@ from fastapi.responses import HTMLResponse
 from . import render
 from .accounts import LOGIN_HINT, AgentLogin
 from .config import Settings
+from .corpus import read_document
 from .documents import Answer
+from .errors import ReasonError
 from .feedback import WORKLIST_COLUMNS, FeedbackLog
-from .ingestion import IngestBusyError, read_document
-from .library import DOCUMENT_COLUMNS, UploadError, add_documents, delete_document, document_rows
+from .library import DOCUMENT_COLUMNS, add_documents, delete_document, document_rows
 from .manifest import Manifest
 from .qa import Assistant
 from .retrieval import Filters
+
+logger = logging.getLogger(__name__)
 
 TITLE = "慈溪科技创新政策问答"
 ANY = "不限"
@@ -109,6 +114,7 @@ class ChatHandlers:
                 streamed += item
                 history[-1] = {"role": "assistant", "content": render.esc(streamed)}
                 yield history, history, turns, asks, gr.skip(), ""
+        assert answer is not None  # the stream always ends with its Answer
         history, asks = self._finish(answer, history, asks)
         yield history, history, turns + [question], asks, render.plain_answer(answer), ""
 
@@ -148,7 +154,7 @@ class ChatHandlers:
     def ask(self, question: str, issuer: str = "", doc_type: str = "", year_from: int = 0, year_to: int = 0) -> dict:
         """Answer one question; returns the answer, refusal flag and citations
         (filters: issuing body, document type, year range; empty or 0 = none)."""
-        answer = self.assistant.ask(question, None, Filters(issuer, doc_type, year_from or None, year_to or None))
+        answer = self.assistant.ask(question, (), Filters(issuer, doc_type, year_from or None, year_to or None))
         if answer.question:
             self.log.record_answer(answer)
         return answer.to_json()
@@ -189,8 +195,8 @@ def chat_page(assistant: Assistant, log: FeedbackLog, settings: Settings) -> gr.
                 library = gr.Markdown(elem_id="library")
                 gr.HTML('<p><a href="/admin/" target="_blank">服务联盟登录：文档管理与待解决问题 →</a></p>')
 
-        private = {"api_visibility": "private"}
-        answering = {"concurrency_limit": 4, "concurrency_id": "answer"}
+        private: dict[str, Any] = {"api_visibility": "private"}
+        answering: dict[str, Any] = {"concurrency_limit": settings.answer_concurrency, "concurrency_id": "answer"}
         ask_inputs = [box, history, turns, asks, issuer, doc_type, year_from, year_to]
         ask_outputs = [chatbot, history, turns, asks, plain, box]
         box.submit(on.respond, ask_inputs, ask_outputs, **answering, **private)
@@ -211,8 +217,11 @@ def _stream(assistant: Assistant, question: str, turns: list[str], filters: Filt
     """The assistant's stream, with a failure turned into a Chinese answer."""
     try:
         yield from assistant.stream(question, turns, filters)
-    except Exception as exc:  # the page must keep working whatever happens
-        yield Answer(question, f"系统暂时无法回答：{exc}。请稍后再试。", refused=True)
+    except ReasonError as exc:
+        yield Answer(question, f"系统暂时无法回答：{exc.reason}。请稍后再试。", refused=True)
+    except Exception:  # the page must keep working whatever happens
+        logger.exception("answering %r failed", question)
+        yield Answer(question, "系统暂时无法回答，请稍后再试。", refused=True)
 
 
 def _filters(issuer: str, doc_type: str, year_from, year_to) -> Filters:
@@ -224,7 +233,7 @@ def _filters(issuer: str, doc_type: str, year_from, year_to) -> Filters:
 
 
 def _filter_choices(settings: Settings):
-    entries = Manifest.load(Path(settings.index_dir) / "manifest.json").entries.values()
+    entries = Manifest.load(settings.manifest_path).entries.values()
     issuers = sorted({e.issuer for e in entries if e.issuer})
     types = sorted({e.doc_type for e in entries if e.doc_type})
     years = sorted({e.date[:4] for e in entries if e.date[:4].isdigit()}, reverse=True)
@@ -236,7 +245,40 @@ def _filter_choices(settings: Settings):
 # --- the agents' page ------------------------------------------------------------
 
 
+class AdminHandlers:
+    """What the agents' page's events do: upload, delete, refresh tables."""
+
+    def __init__(self, settings: Settings, log: FeedbackLog):
+        self.settings, self.log = settings, log
+
+    def tables(self):
+        rows = document_rows(self.settings)
+        worklist = [i.row() for i in self.log.worklist()]
+        return rows, gr.update(choices=[r[0] for r in rows], value=None), worklist, _worklist_file(self.log)
+
+    def upload(self, paths, progress=gr.Progress(track_tqdm=True)):
+        if not paths:
+            return "请先选择要上传的文件。", *self.tables()
+        uploads = [(Path(p), Path(p).name) for p in paths]
+        try:
+            message = add_documents(uploads, self.settings, progress=True).summary()
+        except ReasonError as exc:
+            message = exc.reason
+        return message, *self.tables()
+
+    def delete(self, source):
+        if not source:
+            return "未删除任何文档（请先在下拉框中选择，并在弹出的提示中确认）。", *self.tables()
+        try:
+            delete_document(source, self.settings)
+            message = f"已删除：{source}（其片段已从索引中移除）"
+        except ReasonError as exc:
+            message = exc.reason
+        return message, *self.tables()
+
+
 def admin_page(settings: Settings, log: FeedbackLog) -> gr.Blocks:
+    on = AdminHandlers(settings, log)
     with gr.Blocks(title=f"{TITLE} · 服务联盟工作台") as page:
         gr.Markdown("# 服务联盟工作台\n上传或删除政策文件后立即生效；下方列出企业问到而文件中没有答案的问题。")
         gr.HTML('<p><a href="/">← 返回问答页</a> · <a href="/admin/logout">退出登录</a></p>')
@@ -264,37 +306,12 @@ def admin_page(settings: Settings, log: FeedbackLog) -> gr.Blocks:
                 refresh = gr.Button("刷新", elem_id="worklist-refresh")
                 export = gr.DownloadButton("导出 CSV", elem_id="worklist-export")
 
-        def tables():
-            rows = document_rows(settings)
-            worklist = [i.row() for i in log.worklist()]
-            return rows, gr.update(choices=[r[0] for r in rows], value=None), worklist, _worklist_file(log)
-
-        def do_upload(paths, progress=gr.Progress(track_tqdm=True)):
-            if not paths:
-                return "请先选择要上传的文件。", *tables()
-            uploads = [(Path(p), Path(p).name) for p in paths]
-            try:
-                message = add_documents(uploads, settings, progress=True).summary()
-            except IngestBusyError as exc:
-                message = str(exc)
-            return message, *tables()
-
-        def do_delete(source):
-            if not source:
-                return "未删除任何文档（请先在下拉框中选择，并在弹出的提示中确认）。", *tables()
-            try:
-                delete_document(source, settings)
-                message = f"已删除：{source}（其片段已从索引中移除）"
-            except (UploadError, IngestBusyError) as exc:
-                message = getattr(exc, "reason", str(exc))
-            return message, *tables()
-
         # The CSV is written whenever the tables are, so 导出 CSV downloads at the first click.
         outputs = [result, table, target, work, export]
-        upload.click(do_upload, [files], outputs, api_visibility="private")
-        delete.click(do_delete, [target], outputs, api_visibility="private", js=CONFIRM_DELETE_JS)
-        refresh.click(tables, outputs=outputs[1:], api_visibility="private")
-        page.load(tables, outputs=outputs[1:], api_visibility="private")
+        upload.click(on.upload, [files], outputs, api_visibility="private")
+        delete.click(on.delete, [target], outputs, api_visibility="private", js=CONFIRM_DELETE_JS)
+        refresh.click(on.tables, outputs=outputs[1:], api_visibility="private")
+        page.load(on.tables, outputs=outputs[1:], api_visibility="private")
     return page
 
 
@@ -314,7 +331,7 @@ def _source_view(settings: Settings):
     corpus = Path(settings.corpus_dir).resolve()
 
     def source(doc: str = "", start: int = 0, end: int = 0) -> HTMLResponse:
-        entry = Manifest.load(Path(settings.index_dir) / "manifest.json").entries.get(doc)
+        entry = Manifest.load(settings.manifest_path).entries.get(doc)
         path = (corpus / doc).resolve()
         if entry is None or not path.is_relative_to(corpus) or not path.is_file():
             return HTMLResponse(render.not_found_page("该文件已不在文档库中。"), status_code=404)

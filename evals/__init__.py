@@ -6,6 +6,7 @@ LangChain baseline.
 """
 from __future__ import annotations
 
-from .harness import Question, QuestionFormatError, format_table, load_questions, run_eval
+from .harness import format_table, run_eval
+from .questions import Question, QuestionFormatError, load_questions
 
 __all__ = ["Question", "QuestionFormatError", "format_table", "load_questions", "run_eval"]

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from assistant.config import Settings
 
-from .harness import QuestionFormatError, format_table, run_eval
+from .harness import format_table, run_eval
+from .questions import QuestionFormatError
 
 
 def positive_int(text: str) -> int:
@@ -53,12 +54,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.index:
         settings = settings.with_(index_dir=args.index)
 
-    from assistant.ingestion import IngestBusyError
-    from assistant.store import IndexMismatchError
+    from assistant.errors import ReasonError
 
     try:
         report = run_eval(args.questions, settings, baseline=args.baseline, limit=args.limit)
-    except (QuestionFormatError, FileNotFoundError, IngestBusyError, IndexMismatchError) as exc:
+    except ReasonError as exc:
+        print(f"评测失败：{exc.reason}", file=sys.stderr)
+        return 2
+    except (QuestionFormatError, FileNotFoundError) as exc:
         print(f"评测失败：{exc}", file=sys.stderr)
         return 2
     if args.out:

@@ -15,14 +15,15 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
 from assistant.config import Settings
-from assistant.documents import Answer, Citation
+from assistant.corpus import corpus_files
 
-from .harness import TOP_K, Outcome, check_citations, stored_texts
+from .systems import NaiveBaseline
 
 log = logging.getLogger("evals")
 
@@ -53,8 +54,6 @@ class CachedEmbeddings(Embeddings):
 
 def load_corpus(corpus_dir: Path) -> list[Document]:
     """Each file's raw UTF-8 text; files that are not UTF-8 text are skipped."""
-    from assistant.ingestion import corpus_files
-
     docs = []
     for source, path in corpus_files(corpus_dir).items():
         try:
@@ -80,15 +79,16 @@ def make_embeddings(settings: Settings) -> CachedEmbeddings:
     return CachedEmbeddings(get_embedder(settings), EmbeddingCache(settings.embedding_cache))
 
 
-def build_store(path: Path, embeddings: Embeddings, chunks: list[Document]):
-    """A LangChain Chroma over a private PersistentClient; vectors always come
-    from ``embeddings`` (the collection gets no embedding function)."""
+def open_store(path: Path, embeddings: Embeddings) -> Any:
+    """The baseline's LangChain Chroma over a private PersistentClient;
+    vectors always come from ``embeddings`` (the collection gets no
+    embedding function)."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
     from langchain_chroma import Chroma
 
     client = chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
-    store = Chroma(
+    return Chroma(
         collection_name=COLLECTION,
         embedding_function=embeddings,
         client=client,
@@ -97,6 +97,10 @@ def build_store(path: Path, embeddings: Embeddings, chunks: list[Document]):
         # saves LangChain reading the collection configuration on every search.
         relevance_score_fn=cosine_relevance,
     )
+
+
+def build_store(path: Path, embeddings: Embeddings, chunks: list[Document]) -> Any:
+    store = open_store(path, embeddings)
     ids = [f"{c.metadata['source']}#{i}" for i, c in enumerate(chunks)]
     store.add_documents(chunks, ids=ids)
     return store
@@ -104,41 +108,6 @@ def build_store(path: Path, embeddings: Embeddings, chunks: list[Document]):
 
 def cosine_relevance(distance: float) -> float:
     return 1.0 - distance
-
-
-class NaiveBaseline:
-    def __init__(self, store):
-        self.store = store
-
-    def warm_up(self) -> None:
-        self.store.similarity_search_with_relevance_scores("预热", k=1)
-
-    def run(self, question: str) -> Outcome:
-        started = time.perf_counter()
-        hits = self.store.similarity_search_with_relevance_scores(question, k=TOP_K)
-        answer = self.answer(question, hits)
-        latency = (time.perf_counter() - started) * 1000
-        valid = check_citations(answer.citations, lambda ids: stored_texts(self.store, ids))
-        return Outcome(answer, [doc.metadata["source"] for doc, _ in hits], valid, latency)
-
-    @staticmethod
-    def answer(question: str, hits: list[tuple[Document, float]]) -> Answer:
-        if not hits:
-            return Answer(question=question, text="", mode="baseline")
-        doc, score = hits[0]
-        source = doc.metadata["source"]
-        citation = Citation(
-            n=1,
-            chunk_id=doc.id or "",
-            source=source,
-            title=source,
-            issuer="",
-            date="",
-            section="",
-            quote=doc.page_content,
-            score=float(score),
-        )
-        return Answer(question=question, text=doc.page_content, citations=[citation], mode="baseline")
 
 
 @contextmanager

@@ -30,7 +30,10 @@ import numpy as np
 
 from assistant.config import PROJECT_ROOT, Settings
 
-QUESTIONS = PROJECT_ROOT / "evals" / "questions.jsonl"
+from .questions import DEFAULT_QUESTIONS as QUESTIONS
+from .questions import question_texts
+from .stats import percentile
+
 FULL_SIZES = (1000, 10000, 50000)
 QUICK_SIZES = (1000,)
 
@@ -39,7 +42,7 @@ QUICK_SIZES = (1000,)
 
 
 def percentiles(ms: list[float]) -> dict:
-    return {"p50": float(np.percentile(ms, 50)), "p95": float(np.percentile(ms, 95))}
+    return {"p50": percentile(ms, 50), "p95": percentile(ms, 95)}
 
 
 def timed_ms(call, items) -> list[float]:
@@ -67,11 +70,6 @@ def proc_json(args: list[str]) -> tuple[float, dict]:
     return wall, json.loads(line)
 
 
-def load_questions(limit: int | None) -> list[str]:
-    rows = [json.loads(x) for x in QUESTIONS.read_text("utf-8").splitlines() if x.strip()]
-    return [r["question"] for r in rows][:limit]
-
-
 def small_corpus(tmp: Path, corpus: Path, files: int) -> Path:
     """A copy of the ``files`` smallest corpus files (for --quick)."""
     target = tmp / "corpus-quick"
@@ -90,7 +88,7 @@ def model_load(settings: Settings) -> dict:
 
     started = time.perf_counter()
     embedder = get_embedder(settings)
-    embedder.dimension
+    _ = embedder.dimension  # loads the model
     return {"seconds": time.perf_counter() - started, "embedder": embedder}
 
 
@@ -98,7 +96,8 @@ def ingestion(settings: Settings, corpus: Path, tmp: Path, embedder) -> dict:
     """Ingest into an empty index with an empty embedding cache (every chunk
     is embedded), then the raw model on exactly those chunk texts."""
     from assistant.chunking import chunk_document
-    from assistant.ingestion import corpus_files, ingest, read_document
+    from assistant.corpus import corpus_files, read_document
+    from assistant.ingestion import ingest
 
     fresh = settings.with_(index_dir=tmp / "ingest-index", embedding_cache=tmp / "ingest-cache.sqlite")
     report = ingest(corpus, settings=fresh)
@@ -139,18 +138,18 @@ class Scaled:
         from assistant.qa import Assistant
         from assistant.store import VectorStore
 
-        from .bench_proc import naive_store
+        from .baseline import open_store
         from .synthetic import Synthesizer
 
         self.questions = questions
         self.assistant = Assistant(settings, llm=None)
         self.store: VectorStore = self.assistant.store
-        self.naive = naive_store(naive_dir, embedder)
+        self.naive = open_store(naive_dir, embedder)
         ours = self.store.collection.get(include=["embeddings", "documents", "metadatas"])
         naive = self.naive._collection.get(include=["embeddings"])
         self.ours_ids, self.ours_vecs = list(ours["ids"]), [np.asarray(ours["embeddings"], np.float32)]
         self.naive_ids, self.naive_vecs = list(naive["ids"]), [np.asarray(naive["embeddings"], np.float32)]
-        self.query_vecs = embedder.encode_queries(load_questions(None))
+        self.query_vecs = embedder.encode_queries(question_texts(QUESTIONS, None))
         real = [Chunk.from_metadata(*row) for row in zip(ours["ids"], ours["documents"], ours["metadatas"])]
         self.synth = Synthesizer(real, self.ours_vecs[0], extra=self.query_vecs)
 
@@ -225,9 +224,8 @@ def run(quick: bool, sizes: tuple[int, ...], tmp: Path) -> dict:
     # What must be embedded from scratch (the throughput runs) shrinks in
     # --quick; the index itself is built from the embedding cache.
     fresh = small_corpus(tmp, corpus, 3) if quick else corpus
-    questions = load_questions(20 if quick else None)
-    qfile = tmp / "questions.jsonl"
-    qfile.write_text("".join(json.dumps({"question": q}, ensure_ascii=False) + "\n" for q in questions), "utf-8")
+    questions = question_texts(QUESTIONS, 20 if quick else None)
+    qfile = QUESTIONS  # the child processes read the same file, with --limit
     index, naive_dir = tmp / "index", tmp / "naive"
     report: dict = {"quick": quick, "corpus": str(corpus), "embedded_corpus": str(fresh), "questions": len(questions),
                     "cpus": os.cpu_count(), "load_average_before": os.getloadavg()}

@@ -20,6 +20,8 @@ from pathlib import Path
 
 STARTED = time.perf_counter()
 
+from .questions import question_texts  # noqa: E402  (after STARTED: its import is part of the cold start)
+
 
 def peak_rss_mb() -> float:
     """This process's peak RSS (VmHWM). Not ru_maxrss: on Linux a child's
@@ -34,16 +36,11 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def questions(path: Path, limit: int | None) -> list[str]:
-    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
-    return [r["question"] for r in rows][:limit]
-
-
 def ours_ask(args) -> dict:
     from assistant.config import Settings
     from assistant.qa import Assistant
 
-    asked = questions(args.questions, args.limit)
+    asked = question_texts(args.questions, args.limit)
     assistant = Assistant(Settings().with_(index_dir=args.index), llm=None)
     assistant.ask(asked[0])
     first = time.perf_counter() - STARTED
@@ -52,31 +49,19 @@ def ours_ask(args) -> dict:
     return {"first_answer_s": first, "answered": len(asked), "chunks": assistant.store.count()}
 
 
-def naive_store(path: Path, embeddings):
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-    from langchain_chroma import Chroma
-
-    from .baseline import COLLECTION, cosine_relevance
-
-    client = chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
-    return Chroma(collection_name=COLLECTION, embedding_function=embeddings, client=client,
-                  collection_configuration={"hnsw": {"space": "cosine"}}, relevance_score_fn=cosine_relevance)
-
-
 def naive_build(args) -> dict:
     from assistant.config import Settings
     from assistant.embeddings import get_embedder
 
-    from .baseline import load_corpus, split
+    from .baseline import load_corpus, open_store, split
 
     embedder = get_embedder(Settings())
     started = time.perf_counter()
-    embedder.dimension  # load the model; its time is reported apart
+    _ = embedder.dimension  # load the model; its time is reported apart
     loaded = time.perf_counter()
     chunks = split(load_corpus(args.corpus))
     texts = [c.page_content for c in chunks]
-    store = naive_store(args.store, embedder)
+    store = open_store(args.store, embedder)
     store.add_texts(texts, metadatas=[c.metadata for c in chunks],
                     ids=[f"{c.metadata['source']}#{i}" for i, c in enumerate(chunks)])
     done = time.perf_counter()
@@ -88,10 +73,11 @@ def naive_ask(args) -> dict:
     from assistant.config import Settings
     from assistant.embeddings import get_embedder
 
-    from .baseline import NaiveBaseline
+    from .baseline import open_store
+    from .systems import NaiveBaseline
 
-    asked = questions(args.questions, args.limit)
-    store = naive_store(args.store, get_embedder(Settings()))
+    asked = question_texts(args.questions, args.limit)
+    store = open_store(args.store, get_embedder(Settings()))
     hits = store.similarity_search_with_relevance_scores(asked[0], k=5)
     NaiveBaseline.answer(asked[0], hits)
     first = time.perf_counter() - STARTED

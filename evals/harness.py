@@ -20,161 +20,21 @@ Metric definitions (denominators in brackets; ``None`` when empty):
 """
 from __future__ import annotations
 
-import json
 import logging
 import re
 import statistics
-import time
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from assistant.config import Settings
-from assistant.documents import Answer, Citation
+
+from .questions import Question, load_questions
+from .stats import mean, percentile, share
+from .systems import TOP_K, OurSystem, Outcome, System
 
 log = logging.getLogger("evals")
-
-TOP_K = 5
-REQUIRED_FIELDS: dict[str, type] = {
-    "id": str,
-    "question": str,
-    "answerable": bool,
-    "expected_sources": list,
-    "expected_facts": list,
-}
-
-
-# --- question file ------------------------------------------------------------
-
-
-class QuestionFormatError(ValueError):
-    """A question file that cannot be used; names the file and line."""
-
-    def __init__(self, path: Path, line: int, problem: str):
-        super().__init__(f"{path}:{line}: {problem}")
-        self.path = path
-        self.line = line
-        self.problem = problem
-
-
-@dataclass(frozen=True)
-class Question:
-    id: str
-    question: str
-    answerable: bool
-    expected_sources: list[str] = field(default_factory=list)
-    expected_facts: list[str] = field(default_factory=list)
-
-
-def load_questions(path: Path | str, limit: int | None = None) -> list[Question]:
-    """Every line of a JSONL question file, validated; the first ``limit``
-    are returned. Blank lines are skipped. Raises QuestionFormatError."""
-    path = Path(path)
-    questions: list[Question] = []
-    seen: dict[str, int] = {}
-    with path.open(encoding="utf-8-sig") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            question = parse_question(line, path, number)
-            if question.id in seen:
-                raise QuestionFormatError(path, number, f"duplicate id {question.id!r} (first on line {seen[question.id]})")
-            seen[question.id] = number
-            questions.append(question)
-    if not questions:
-        raise QuestionFormatError(path, 0, "no questions in file")
-    return questions[:limit] if limit is not None else questions
-
-
-def parse_question(line: str, path: Path, number: int) -> Question:
-    try:
-        data = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise QuestionFormatError(path, number, f"invalid JSON: {exc.msg} (column {exc.colno})") from None
-    if not isinstance(data, dict):
-        raise QuestionFormatError(path, number, f"expected a JSON object, got {type(data).__name__}")
-    for name, kind in REQUIRED_FIELDS.items():
-        check_field(data, name, kind, path, number)
-    return Question(
-        id=data["id"],
-        question=data["question"],
-        answerable=data["answerable"],
-        expected_sources=list(data["expected_sources"]),
-        expected_facts=list(data["expected_facts"]),
-    )
-
-
-def check_field(data: dict, name: str, kind: type, path: Path, number: int) -> None:
-    if name not in data:
-        raise QuestionFormatError(path, number, f"missing field {name!r}")
-    value = data[name]
-    if not isinstance(value, kind):
-        raise QuestionFormatError(path, number, f"field {name!r} must be {kind.__name__}, got {type(value).__name__}")
-    if kind is str and not value.strip():
-        raise QuestionFormatError(path, number, f"field {name!r} is empty")
-    if kind is list and not all(isinstance(x, str) and x.strip() for x in value):
-        raise QuestionFormatError(path, number, f"field {name!r} must be a list of non-empty strings")
-
-
-# --- systems under test -----------------------------------------------------------
-
-
-@dataclass
-class Outcome:
-    """What one system did with one question."""
-
-    answer: Answer
-    sources: list[str]  # source files of the top passages, in rank order
-    citations_valid: list[bool]  # one per answer.citations
-    latency_ms: float
-
-
-class System(Protocol):
-    def run(self, question: str) -> Outcome: ...
-
-
-def check_citations(citations: Sequence[Citation], fetch: Callable[[list[str]], dict[str, str]]) -> list[bool]:
-    """For each citation: is its quote a non-empty verbatim substring of the
-    stored text of its chunk? ``fetch`` maps chunk ids to stored texts."""
-    ids = list(dict.fromkeys(c.chunk_id for c in citations))
-    texts = fetch(ids) if ids else {}
-    return [bool(c.quote) and c.quote in texts.get(c.chunk_id, "") for c in citations]
-
-
-def stored_texts(collection, ids: list[str]) -> dict[str, str]:
-    """Chunk texts by id from a Chroma collection (or LangChain Chroma)."""
-    got = collection.get(ids=ids, include=["documents"])
-    return dict(zip(got["ids"], got["documents"]))
-
-
-class OurSystem:
-    """The assistant: ``ask`` is timed; ranks come from ``retrieve(top=5)``."""
-
-    def __init__(self, assistant):
-        self.assistant = assistant
-
-    def warm_up(self) -> None:
-        """Load the model and keyword index before anything is timed."""
-        self.assistant.warm_up()
-
-    def run(self, question: str) -> Outcome:
-        started = time.perf_counter()
-        answer = self.assistant.ask(question)
-        latency = (time.perf_counter() - started) * 1000
-        passages = self.assistant.retrieve(question, top=TOP_K)
-        valid = check_citations(answer.citations, lambda ids: stored_texts(self.assistant.store.collection, ids))
-        return Outcome(answer, [p.chunk.source for p in passages], valid, latency)
-
-
-def run_system(system: System, questions: Sequence[Question], label: str) -> list[Outcome]:
-    outcomes = []
-    for i, q in enumerate(questions, start=1):
-        outcomes.append(system.run(q.question))
-        if i % 10 == 0 or i == len(questions):
-            log.info("%s: %d/%d", label, i, len(questions))
-    return outcomes
 
 
 # --- scoring ---------------------------------------------------------------------------
@@ -207,25 +67,6 @@ def rank_of(sources: Sequence[str], expected: Sequence[str]) -> int | None:
         if source_matches(source, expected):
             return rank
     return None
-
-
-def share(flags: Sequence[bool]) -> float | None:
-    return round(sum(flags) / len(flags), 4) if flags else None
-
-
-def mean(values: Sequence[float]) -> float | None:
-    return round(sum(values) / len(values), 4) if values else None
-
-
-def percentile(values: Sequence[float], pct: float) -> float | None:
-    """Linear-interpolated percentile (numpy's default), or None."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    pos = (len(ordered) - 1) * pct / 100
-    low = int(pos)
-    high = min(low + 1, len(ordered) - 1)
-    return round(ordered[low] + (ordered[high] - ordered[low]) * (pos - low), 1)
 
 
 def retrieval_metrics(questions: Sequence[Question], outcomes: Sequence[Outcome]) -> dict:
@@ -293,6 +134,15 @@ def report_row(question: Question, outcome: Outcome) -> dict:
 
 
 # --- the run ---------------------------------------------------------------------------
+
+
+def run_system(system: System, questions: Sequence[Question], label: str) -> list[Outcome]:
+    outcomes = []
+    for i, q in enumerate(questions, start=1):
+        outcomes.append(system.run(q.question))
+        if i % 10 == 0 or i == len(questions):
+            log.info("%s: %d/%d", label, i, len(questions))
+    return outcomes
 
 
 def ensure_index(settings: Settings) -> None:

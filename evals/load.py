@@ -23,8 +23,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .bench import load_questions
-from .harness import percentile
+from .questions import question_texts
+from .stats import percentile
 
 WARM_UP_S = 10.0  # RSS growth is measured from this mark, after caches and thread arenas have filled
 FIRST_FEW = 5  # error and bad-answer messages kept in the report
@@ -190,7 +190,7 @@ def client_loop(index: int, url: str, questions: list[str], ready: threading.Bar
 def run_load(url: str, clients: int = 20, seconds: float = 60.0, pid: int | None = None,
              questions: list[str] | None = None) -> dict:
     """Run the load and return the report (see ``summarize``)."""
-    questions = questions or load_questions(None)
+    questions = questions or question_texts()
     window, records = Window(seconds), []  # list.append is atomic: no lock needed
     ready = threading.Barrier(clients, action=window.open)
     load_before = os.getloadavg()

@@ -13,12 +13,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 CORPUS = ROOT / "corpus"
 SEED = "00_cixi_kjj_2022-06-22_rd18-1_jianyi190_dafu.txt"
+
+
+def chunk_ids(store, source: str) -> list[str]:
+    """Ids of one document's chunks in a VectorStore, read from Chroma."""
+    return store.collection.get(where={"source": source}, include=[])["ids"]
 
 
 # --- Shared real index and assistant (appended for the retrieval/answer/qa/cli tests) ---

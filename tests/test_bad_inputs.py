@@ -9,7 +9,7 @@ import random
 import shutil
 
 import pytest
-from conftest import CORPUS, SEED, extractive_assistant, index_problems
+from conftest import CORPUS, SEED, chunk_ids, extractive_assistant, index_problems
 from test_loaders import encrypt_pdf, make_pdf
 
 from assistant.config import Settings
@@ -90,7 +90,7 @@ def test_the_same_document_under_two_names_is_stored_once_and_both_names_shown(i
     assert report.duplicates == [(COPY, SEED)]
     assert f"重复：{COPY} 与 {SEED} 内容完全相同，只保存一份" in report.summary()
     store = VectorStore(settings)
-    assert store.ids_for_source(SEED) and not store.ids_for_source(COPY)
+    assert chunk_ids(store, SEED) and not chunk_ids(store, COPY)
     rows = {r[0]: r for r in document_rows(settings)}
     assert rows[COPY][1] == rows[SEED][1] == "对市十八届人大一次会议第190号建议的答复"
     assert rows[COPY][6] == 0 and f"与 {SEED} 内容相同，只保存一份" in rows[COPY][7]

@@ -9,7 +9,8 @@ from conftest import ROOT, SEED
 
 from assistant.config import Settings
 from assistant.ingestion import ingest
-from evals.harness import QuestionFormatError, load_questions, rank_of, run_eval, squash
+from evals.harness import rank_of, run_eval, squash
+from evals.questions import QuestionFormatError, load_questions
 
 QUESTIONS = [
     {

@@ -9,7 +9,7 @@ import time
 from contextlib import ExitStack
 
 import pytest
-from conftest import CORPUS, ROOT, SEED, index_problems
+from conftest import CORPUS, ROOT, SEED, chunk_ids, index_problems
 
 from assistant.config import Settings
 from assistant.ingestion import IngestBusyError, index_lock, ingest
@@ -51,24 +51,24 @@ def test_incremental_ingestion_embeds_only_what_changed(small):
     assert second.chunks_total == first.chunks_total
 
     store = VectorStore(settings)
-    before = {s: store.ids_for_source(s) for s in SMALL}
+    before = {s: chunk_ids(store, s) for s in SMALL}
     changed = corpus / SMALL[0]
     changed.write_text(changed.read_text("utf-8") + "\n补充说明：联系人变更为王明，电话89591999。\n", "utf-8")
     third = ingest(corpus, settings=settings)
     assert third.updated == [SMALL[0]] and sorted(third.unchanged) == sorted(SMALL[1:])
-    assert 0 < third.chunks_embedded <= len(store.ids_for_source(SMALL[0]))
+    assert 0 < third.chunks_embedded <= len(chunk_ids(store, SMALL[0]))
     texts = [c.text for c in store.chunks(where={"source": SMALL[0]})]
     assert any("89591999" in t for t in texts)
     assert sum("联系人" in t for t in texts) >= 1
     for other in SMALL[1:]:
-        assert store.ids_for_source(other) == before[other]
+        assert chunk_ids(store, other) == before[other]
     assert store.count() == len(set(c.id for c in store.chunks()))  # no duplicates
 
     (corpus / SMALL[1]).unlink()
     fourth = ingest(corpus, settings=settings)
     assert fourth.removed == [SMALL[1]]
     sources, store = _sources(settings)
-    assert SMALL[1] not in sources and store.ids_for_source(SMALL[1]) == []
+    assert SMALL[1] not in sources and chunk_ids(store, SMALL[1]) == []
 
 
 def test_rebuild_starts_over_without_reembedding(small):
@@ -160,7 +160,7 @@ def test_an_index_damaged_midway_is_checked_and_repaired_on_the_next_run(small):
     for i, chunk in enumerate(orphan):
         chunk.id, chunk.source = f"ghost-{i}", "ghost.txt"
     store.add(orphan, [[0.1] * 768 for _ in orphan])
-    store.collection.delete(ids=store.ids_for_source(SMALL[1])[:1])
+    store.collection.delete(ids=chunk_ids(store, SMALL[1])[:1])
     manifest = Manifest.load(settings.index_dir / "manifest.json")
     manifest.entries[SMALL[2]].status = "pending"
     manifest.save()
@@ -207,7 +207,8 @@ def test_cli_on_shipped_corpus_then_nothing_to_embed(tmp_path):
     cmd = [sys.executable, "ingest.py", "--index", str(index)]
     first = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800)
     assert first.returncode == 0, first.stderr
-    assert "新增 19 篇" in first.stdout and "失败 0 篇" in first.stdout
+    shipped = len(list(CORPUS.glob("*.txt")))
+    assert f"新增 {shipped} 篇" in first.stdout and "失败 0 篇" in first.stdout
 
     # Second run in-process, to see that the model (torch) is never loaded.
     probe = (
@@ -216,7 +217,7 @@ def test_cli_on_shipped_corpus_then_nothing_to_embed(tmp_path):
     )
     second = subprocess.run([sys.executable, "-c", probe, str(index)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert second.returncode == 0, second.stderr
-    assert "未变 19 篇" in second.stdout and "新计算嵌入 0 个" in second.stdout
+    assert f"未变 {shipped} 篇" in second.stdout and "新计算嵌入 0 个" in second.stdout
     assert "TORCH_LOADED False" in second.stdout
 
     store = VectorStore(Settings().with_(index_dir=index))

@@ -7,10 +7,11 @@ import re
 import shutil
 
 import pytest
-from conftest import CORPUS, ROOT, SEED, extractive_assistant
+from conftest import CORPUS, ROOT, SEED, chunk_ids, extractive_assistant
 
 from assistant.config import Settings
-from assistant.ingestion import corpus_files, ingest
+from assistant.corpus import corpus_files
+from assistant.ingestion import ingest
 from assistant.library import (
     DOCUMENT_COLUMNS,
     UploadError,
@@ -52,9 +53,13 @@ def random_bytes(n: int, seed: int = 7) -> bytes:
     return random.Random(seed).randbytes(n)
 
 
+def limited(max_bytes: int = 20 * MB) -> Settings:
+    return Settings().with_(max_file_bytes=max_bytes)
+
+
 def upload_error(path, name: str, max_bytes: int = 20 * MB) -> str:
     with pytest.raises(UploadError) as info:
-        check_upload(path, name, max_bytes)
+        check_upload(path, name, limited(max_bytes))
     reason = info.value.reason
     assert CHINESE.search(reason), reason
     assert str(info.value) == reason
@@ -115,14 +120,14 @@ def test_safe_name_rejects_names_with_nothing_left(given):
 
 def test_check_upload_accepts_a_small_utf8_policy_file(tmp_path):
     path = write(tmp_path / "upload-1", TEST_DOC)
-    assert check_upload(path, UPLOAD_NAME, 20 * MB) == SAVED_NAME
+    assert check_upload(path, UPLOAD_NAME, limited()) == SAVED_NAME
     assert path.read_text("utf-8") == TEST_DOC  # the upload itself is untouched
     assert sorted(p.name for p in tmp_path.iterdir()) == ["upload-1"]  # the trial load left nothing here
 
 
 def test_check_upload_accepts_a_plain_text_without_front_matter(tmp_path):
     path = write(tmp_path / "u", "关于开展测试工作的通知\n\n各单位：现将有关事项通知如下，请遵照执行。\n\n测试单位\n2026年1月5日\n")
-    assert check_upload(path, "通知.txt", 20 * MB) == "通知.txt"
+    assert check_upload(path, "通知.txt", limited()) == "通知.txt"
 
 
 @pytest.mark.parametrize("name, shown", [("setup.exe", ".exe"), ("政策汇编.zip", ".zip"), ("README", "无扩展名"), ("老文件.doc", ".doc")])
@@ -142,7 +147,7 @@ def test_check_upload_refuses_a_file_over_the_limit(tmp_path):
     path = write(tmp_path / "u", ("海鸥创新券" * 100_000).encode("utf-8"))  # 1.5 MB
     assert path.stat().st_size == 1_500_000
     assert upload_error(path, "大文件.txt", max_bytes=1 * MB) == "文件过大（1.5 MB），上限为 1 MB"
-    assert check_upload(path, "大文件.txt", 2 * MB) == "大文件.txt"
+    assert check_upload(path, "大文件.txt", limited(2 * MB)) == "大文件.txt"
 
 
 def test_check_upload_refuses_random_bytes_named_pdf(tmp_path):
@@ -216,7 +221,7 @@ def uploaded(library, assistant):
         all_entries=sorted(p.name for p in corpus.iterdir()),
         rows_before=rows_before,
         rows_after=document_rows(settings),
-        ids=store.ids_for_source(SAVED_NAME),
+        ids=chunk_ids(store, SAVED_NAME),
         texts=[c.text for c in store.chunks(where={"source": SAVED_NAME})],
         saved_bytes=(corpus / SAVED_NAME).read_bytes(),
         outside=sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if "海鸥" in p.name),
@@ -235,7 +240,7 @@ def deleted(library, assistant, uploaded):
         report=report,
         rows_before=rows_before,
         rows_after=document_rows(settings),
-        ids=VectorStore(settings).ids_for_source(SAVED_NAME),
+        ids=chunk_ids(VectorStore(settings), SAVED_NAME),
         exists=(settings.corpus_dir / SAVED_NAME).exists(),
         files=set(corpus_files(settings.corpus_dir)),
         answer=assistant.ask(QUESTION),  # the same assistant instance, as in the running app
@@ -269,7 +274,7 @@ def test_upload_ingests_only_the_new_file(uploaded):
     summary = uploaded["result"].summary().split("\n")
     assert summary[0] == f"已导入：{SAVED_NAME}"
     assert summary[1] == f"未导入：{BAD_NAME}：PDF 文件已损坏或不完整：文件头不是 PDF 格式"
-    assert summary[2].startswith("新增 1 篇，更新 0 篇，未变 19 篇，移除 0 篇，失败 0 篇")
+    assert summary[2].startswith(f"新增 1 篇，更新 0 篇，未变 {len(uploaded['files_before'])} 篇，移除 0 篇，失败 0 篇")
 
 
 def test_upload_stores_the_chunks_of_the_new_file(uploaded):
@@ -290,7 +295,7 @@ def test_document_rows_list_the_new_file_first_and_leave_the_others_alone(upload
     before = {r[0]: r for r in uploaded["rows_before"]}
     after = {r[0]: r for r in rows if r[0] != SAVED_NAME}
     assert after == before
-    assert len(before) == 19 and all(r[7] == "已入库" for r in before.values())
+    assert len(before) == len(list(CORPUS.glob("*.txt"))) and all(r[7] == "已入库" for r in before.values())
     assert {r[0]: r[5] for r in rows}["01_cixi_kjj_2023-06-25_rd18-2_jianyi332_dafu.txt"] == "节选"
 
 
@@ -358,7 +363,7 @@ def test_document_rows_show_files_that_could_not_be_ingested(tmp_path):
     ingest(settings=settings)
     status = {r[0]: r[7] for r in document_rows(settings)}[SEED]
     assert status.startswith("已入库（新版本导入失败：") and "仍使用旧版本" in status
-    assert VectorStore(settings).ids_for_source(SEED)  # the old version still answers
+    assert chunk_ids(VectorStore(settings), SEED)  # the old version still answers
 
     (corpus / "坏文件.pdf").unlink()
     shutil.copyfile(CORPUS / SEED, corpus / SEED)
@@ -373,7 +378,7 @@ def test_uploading_a_file_of_the_same_name_replaces_it_and_says_so(tmp_path):
     shutil.copyfile(CORPUS / SEED, corpus / SEED)
     settings = Settings().with_(corpus_dir=corpus, index_dir=tmp_path / "index")
     ingest(settings=settings)
-    before = VectorStore(settings).ids_for_source(SEED)
+    before = chunk_ids(VectorStore(settings), SEED)
     shorter = (CORPUS / SEED).read_text("utf-8").replace("最后，衷心感谢您对我市科技创新工作的关心和支持！", "")
     result = add_documents([(write(tmp_path / "new", shorter), SEED)], settings)
     assert result.summary().startswith(f"已更新（替换同名文件）：{SEED}\n")

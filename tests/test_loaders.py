@@ -13,8 +13,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from assistant.documents import DocMeta, Document, LoadedText, LoadError
-from assistant.loaders import SUPPORTED_SUFFIXES, is_supported, load_text
+from assistant.documents import DocMeta, Document, LoadedText
+from assistant.loaders import SUPPORTED_SUFFIXES, LoadError, is_supported, load_text
 
 CORPUS = Path(__file__).parent.parent / "corpus"
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -120,7 +120,7 @@ def test_random_bytes_txt(tmp_path):
 
 
 def test_nul_bytes_txt(tmp_path):
-    raw = "正常的开头".encode("utf-8") + b"\x00\x00\x01" + "结尾".encode("utf-8")
+    raw = "正常的开头".encode() + b"\x00\x00\x01" + "结尾".encode()
     assert "不是可读文本" in load_error(write(tmp_path, "nul.txt", raw))
 
 
@@ -131,7 +131,7 @@ def test_control_characters_txt(tmp_path):
 
 def test_undecodable_txt(tmp_path):
     # \x80 alone is invalid UTF-8 and invalid GB18030.
-    raw = "开头".encode("utf-8") + b"\x80"
+    raw = "开头".encode() + b"\x80"
     assert "编码" in load_error(write(tmp_path, "bad.txt", raw))
 
 

@@ -67,7 +67,7 @@ def test_tranches_of_the_talent_programme(policy_assistant):
     ],
 )
 def test_every_citation_quote_is_verbatim_in_its_stored_chunk(policy_assistant, question):
-    history = ["上林英才的启动资金怎么拨付？"] if question.startswith("那") else None
+    history = ["上林英才的启动资金怎么拨付？"] if question.startswith("那") else []
     answer = policy_assistant.ask(question, history=history)
     assert not answer.refused, answer.text
     check_quotes(policy_assistant, answer)

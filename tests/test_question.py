@@ -1,7 +1,9 @@
 """Questions as they arrive from browsers, the API and shells."""
 import pytest
 
-from assistant.question import MAX_QUESTION_CHARS, QuestionError, clean_question
+from assistant.question import QuestionError, clean_question
+
+MAX_QUESTION_CHARS = 500  # the default of Settings.max_question_chars
 
 
 @pytest.mark.parametrize(
@@ -16,27 +18,27 @@ from assistant.question import MAX_QUESTION_CHARS, QuestionError, clean_question
     ],
 )
 def test_clean_question_keeps_the_words_and_drops_invisible_characters(given, expected):
-    assert clean_question(given) == expected
+    assert clean_question(given, MAX_QUESTION_CHARS) == expected
 
 
 @pytest.mark.parametrize("given", [None, "", "   ", "\n\t", "\x00\x01\x1b", "\u200b\u202e"])
 def test_empty_questions_are_asked_for(given):
     with pytest.raises(QuestionError, match="请输入您要咨询的问题"):
-        clean_question(given)
+        clean_question(given, MAX_QUESTION_CHARS)
 
 
 @pytest.mark.parametrize("given", ["🎉🎉🎉", "？？？", "👍 ！", "……"])
 def test_questions_without_words_ask_for_words(given):
     with pytest.raises(QuestionError, match="请用文字描述"):
-        clean_question(given)
+        clean_question(given, MAX_QUESTION_CHARS)
 
 
 def test_a_question_at_the_limit_is_kept_and_one_over_is_refused_with_its_length():
-    assert len(clean_question("问" * MAX_QUESTION_CHARS)) == MAX_QUESTION_CHARS
+    assert len(clean_question("问" * MAX_QUESTION_CHARS, MAX_QUESTION_CHARS)) == MAX_QUESTION_CHARS
     with pytest.raises(QuestionError) as info:
-        clean_question("问" * 10_000)
+        clean_question("问" * 10_000, MAX_QUESTION_CHARS)
     assert "问题过长（10000 字）" in info.value.reason and f"{MAX_QUESTION_CHARS} 字以内" in info.value.reason
 
 
 def test_the_limit_counts_what_is_left_after_cleaning():
-    assert clean_question("问" * MAX_QUESTION_CHARS + "\x00" * 100 + " " * 100) == "问" * MAX_QUESTION_CHARS
+    assert clean_question("问" * MAX_QUESTION_CHARS + "\x00" * 100 + " " * 100, MAX_QUESTION_CHARS) == "问" * MAX_QUESTION_CHARS

@@ -10,8 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from conftest import CORPUS, SEED
 
+from assistant.corpus import read_document
 from assistant.documents import Answer, Citation, DocMeta
-from assistant.ingestion import read_document
 from assistant.keyword import learn_names
 from assistant.render import (
     SOURCE_PATH,

@@ -5,7 +5,9 @@ from conftest import SEED
 
 from assistant.documents import Chunk, DocMeta
 from assistant.keyword import KeywordIndex
-from assistant.retrieval import RRF_K, Filters, Passage, resolve_follow_up, rrf
+from assistant.retrieval import Filters, Passage, resolve_follow_up, rrf
+
+RRF_K = 60
 
 SEED_TRANCHES = "20%、20%、30%"
 
@@ -24,7 +26,7 @@ def test_rrf_puts_a_chunk_ranked_in_both_lists_above_chunks_found_by_one():
     dense = [(b, 0.9), (a, 0.8), (c, 0.7)]
     keyword = [(d, 12.0), (a, 9.0), (e, 3.0)]
 
-    fused = rrf({"dense": dense, "keyword": keyword})
+    fused = rrf({"dense": dense, "keyword": keyword}, RRF_K)
 
     assert all(isinstance(p, Passage) for p in fused)
     assert [p.chunk.id for p in fused][0] == "a"
@@ -45,7 +47,7 @@ def test_rrf_puts_a_chunk_ranked_in_both_lists_above_chunks_found_by_one():
 
 
 def test_rrf_of_nothing_is_empty():
-    assert rrf({"dense": [], "keyword": []}) == []
+    assert rrf({"dense": [], "keyword": []}, RRF_K) == []
 
 
 # ----------------------------------------------------------------------- filters
@@ -193,10 +195,7 @@ def test_retrieve_resolves_a_follow_up_from_history(policy_assistant):
     assert SEED in [p.chunk.source for p in passages[:3]]
 
 
-def test_retrieve_follow_up_uses_user_turns_of_chat_messages(policy_assistant):
-    history = [
-        {"role": "user", "content": "上林英才的启动资金怎么拨付？"},
-        {"role": "assistant", "content": "创新联合体补充申报截止时间为2025年5月8日。"},
-    ]
+def test_retrieve_follow_up_uses_only_the_latest_earlier_question(policy_assistant):
+    history = ["创新联合体补充申报什么时候截止？", "上林英才的启动资金怎么拨付？"]
     passages = policy_assistant.retrieve("那后续资金呢？", history=history)
     assert SEED in [p.chunk.source for p in passages[:3]]
