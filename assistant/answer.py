@@ -1,166 +1,250 @@
 """Extractive answers: the sentences of the retrieved passages that answer
 the question, quoted verbatim with inline [n] markers, no LLM.
 
-Sentences are scored by the question words they contain (weighted by how
-rare the word is in the index), by whether they hold what the question
-asks for (a figure for 多少, a date for 什么时候, a body for 哪个部门), and
-by the rank of their passage. The answer names the issuing body and date of
-its main source, so that 今年 in a 2022 reply is not read as this year.
+The question is split into facets: its words (weighted by how rare they
+are in the index), what kind of answer it asks for (a sum, a date, a
+count, a share) and the years it names. The first sentence chosen is the
+one that best covers them and is closest in meaning to the question; a
+further sentence is quoted only when it covers a facet the chosen ones do
+not (the other year of a comparison, the second half of a two-part
+question), so nothing is quoted that answers nothing asked.
+
+Each source is named with its issuer and date where it is quoted, so that
+今年 in a 2022 reply is not read as this year; notes say when a source is
+an excerpt, a one-off announcement, or a deadline has passed.
 """
 from __future__ import annotations
 
+import datetime as dt
+import math
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from .chunking import paragraphs
+from .decision import LinearModel
 from .documents import Answer, Citation
-from .keyword import coverage, tokenize
+from .normalize import normalize
+from .reading import ASKED_KINDS, Reading, provides
 from .retrieval import Passage
+from .sentences import Sentence
 
-_SENTENCE = re.compile(r"[^。！？；!?;]+(?:[。！？；!?;]+[”’」』）)]*)?")
-_SENTENCE_END = tuple("。！？；!?;”’」』）)")
-# Lines that never answer anything: a bare signature date, an attachment name.
-_BOILERPLATE = re.compile(r"^(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|附件[:：].*)$")
-_ASKS_NUMBER = re.compile(r"多少|几|比例|百分|金额|额度|多大|最高|上限|标准|增速|增长|资金|补助|补贴|奖励|资助|规模|总额|数量")
-_ASKS_DATE = re.compile(r"什么时候|何时|哪天|哪一天|截止|日期|时间|哪年|几月|期限|多久")
-_ASKS_WHO = re.compile(r"哪个部门|哪个单位|哪家|谁|由谁|哪位|什么部门|什么单位|哪里|联系")
-_HAS_NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万亿]+(?:万|亿)?元|%")
-_HAS_DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}-\d{2}-\d{2}")
-_ASKS_PERSON = re.compile(r"谁|哪位|联系人|找谁")
-_HAS_PERSON = re.compile(r"联系人|市长|代表[:：]|代表在|代表$|局长|主任")
-_HAS_BODY = re.compile(r"(局|厅|政府|办公室|委员会|管委会|中心|平台|代表|市长|联系人|电话)")
-# What a question asks for, and what a sentence must hold to answer it.
-ASKED_KINDS = {
-    "money": (
-        re.compile(r"多少钱|多少资金|(奖励|奖|补助|补|资助|给|扶持|补贴|支持|拿)多少|多少(奖励|补助|资助|补贴|经费)|(奖励|补助|资助|补贴)标准|收费"),
-        re.compile(r"\d[\d.,]*\s*(万|亿)?元"),
-    ),
-    "date": (
-        re.compile(r"什么时候|何时|哪天|哪一天|截止|几号|几月|哪个月"),
-        re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}-\d{2}-\d{2}|\d{4}\s*年\s*\d{1,2}\s*月"),
-    ),
-    "count": (
-        re.compile(r"多少家|几家|多少个|几个|多少户|多少项|多少名|几名"),
-        re.compile(r"[\d一二两三四五六七八九十百千]+\s*(余|多)?\s*(家|个|户|项|名)"),
-    ),
-    "percent": (
-        re.compile(r"比例|比重|百分之|多少%|增速|增长了多少|涨了多少|强度"),
-        re.compile(r"%|％|百分点"),
-    ),
-}
+IDF = Callable[[str], float]
+_HEADING_LIKE = 25  # a sentence this short (一、…。) brings the sentence after it
+_KIND_WEIGHT = 1.5  # an asked kind weighs as much as this many average words
+_YEAR_WEIGHT = 3.0  # a named year this many: a comparison's other year must be quoted
+_MIN_GAIN = 0.12  # a further sentence must cover this share of the facets' weight
+_MIN_FIT = 0.2  # … and be this likely to answer, by the sentence model
+_OTHER_SOURCE = 0.7  # a sentence of another document counts this much of its gain
+_PART_DONE = 0.6  # a sub-question is answered when one chosen sentence covers this share of it
+_PART_ENOUGH = 0.5  # a sentence added for a sub-question must cover this share of it
 _RELATIVE_TIME = re.compile(r"今年|去年|明年|本年度|当年|近年来|目前|下步|下一步|近两年")
+_DEADLINE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日[^。；]{0,12}?(截止|前|之前|止)|截止(时间|日期)?(为|至|到)?\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_ONE_OFF = re.compile(r"公示|名单|拟认定|拟入选")
+
+
+@dataclass(frozen=True)
+class Facet:
+    """Something the question asks that a quoted sentence can cover: a word
+    (``w:``), an asked kind of figure (``k:``) or a year (``y:``)."""
+
+    key: str
+    weight: float
 
 
 @dataclass
-class Sentence:
-    passage_rank: int  # 0 = best passage
-    start: int  # offset in the chunk text
-    end: int
-    text: str
-    score: float = 0.0  # coverage plus bonuses for what the question asks and passage rank
-    coverage: float = 0.0  # share of the question's word weight in this sentence
-    truncated: bool = False  # cut off where an excerpt (节选) stops
-    usable: bool = True  # False for truncated and boilerplate lines
+class Choice:
+    """The sentences chosen to answer, and how well they cover the question."""
+
+    sentences: list[Sentence]
+    coverage: float = 0.0  # share of the facets' weight covered
+    kinds_ok: bool = True  # every asked kind of figure is in a chosen sentence
+    missing_top: float = 0.0  # weight of the heaviest uncovered word / heaviest word
+    fit: float = 0.0  # the sentence model's probability for the first sentence
+    uncovered: list[str] = field(default_factory=list)
 
 
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans in ``text``, within its logical paragraphs (so a PDF
-    line break does not cut a sentence, and page furniture is skipped)."""
-    spans = []
-    for para in paragraphs(text):
-        for match in _SENTENCE.finditer(text, para.start, para.end):
-            piece = match.group(0)
-            lead = len(piece) - len(piece.lstrip())
-            body = piece.strip()
-            if len(body) >= 4:
-                spans.append((match.start() + lead, match.start() + lead + len(body)))
-    return spans
+def facets(reading: Reading, words: list[str], idf: IDF) -> list[Facet]:
+    year_words = {str(y) for y in reading.years}
+    out = [Facet(f"w:{w}", idf(w)) for w in dict.fromkeys(words) if w not in year_words and idf(w) > 0]
+    mean = sum(f.weight for f in out) / len(out) if out else 1.0
+    out += [Facet(f"k:{kind}", _KIND_WEIGHT * mean) for kind in reading.kinds]
+    out += [Facet(f"y:{year}", _YEAR_WEIGHT * mean) for year in reading.years]
+    return out
 
 
-def score_sentences(question: str, passages: list[Passage], idf) -> list[Sentence]:
-    q_tokens = set(tokenize(question))
-    asks_number, asks_date, asks_who, asks_person = (
-        bool(p.search(question)) for p in (_ASKS_NUMBER, _ASKS_DATE, _ASKS_WHO, _ASKS_PERSON)
-    )
-    scored = []
-    for rank, passage in enumerate(passages):
-        chunk = passage.chunk
-        spans = split_sentences(chunk.text)
-        for start, end in spans:
-            sentence = chunk.text[start:end]
-            share = coverage(q_tokens, sentence, idf)
-            bonus = 0.0
-            bonus += 0.3 if asks_number and _HAS_NUMBER.search(sentence) else 0.0
-            bonus += 0.4 if asks_date and _HAS_DATE.search(sentence) else 0.0
-            bonus += 0.3 if asks_who and _HAS_BODY.search(sentence) else 0.0
-            bonus += 0.5 if asks_person and _HAS_PERSON.search(sentence) else 0.0
-            prior = 0.3 / (1 + rank)
-            truncated = (
-                chunk.meta.is_excerpt and chunk.last and (start, end) == spans[-1]
-                and not sentence.endswith(_SENTENCE_END)
-            )
-            usable = not truncated and not _BOILERPLATE.match(sentence)
-            scored.append(Sentence(rank, start, end, sentence, share + bonus + prior, share, truncated, usable))
-    return sorted(scored, key=lambda s: -s.score)
+def context_of(passage: Passage) -> str:
+    """The normalised title, date and heading path of a passage's document."""
+    meta = passage.chunk.meta
+    return normalize(" ".join((meta.title, meta.date[:4], meta.doc_number, passage.chunk.section)))
 
 
-# "When was it issued / answered": the lead of every answer names the date.
-_ASKS_DOC_DATE = re.compile(r"(印发|发布|答复|成文|落款|发文|出台)[^？?]{0,8}(哪天|什么时候|何时|日期|时间)|(哪天|什么时候|何时)[^？?]{0,8}(印发|发布|答复|成文|出台)")
+def covers(facet: Facet, sentence: Sentence, context: str) -> float:
+    """1 when the sentence holds the facet, 0.5 when only its document's
+    title or heading does (words), 0 otherwise."""
+    kind, _, value = facet.key.partition(":")
+    if kind == "k":
+        return 1.0 if provides(sentence.norm, value) else 0.0
+    if kind == "y":
+        return 1.0 if value in sentence.norm or value in context else 0.0
+    if value in sentence.norm.lower():
+        return 1.0
+    return 0.5 if value in context.lower() else 0.0
 
 
-_ASKS_ANY_FIGURE = re.compile(r"多少|几")
-_YEAR = re.compile(r"\d{4}\s*年(度)?")
-_ASKS_IDENTITY = re.compile(r"什么文件|哪个文件|全名|标题|叫什么|名称|文件名")
+@dataclass
+class Candidates:
+    """The question's facets and every candidate sentence with its features."""
+
+    wanted: list[Facet]
+    contexts: dict[int, str]
+    sentences: list[Sentence]
+    parts: list[list[Facet]] = field(default_factory=list)  # each sub-question's own facets
+
+    @property
+    def total(self) -> float:
+        return sum(f.weight for f in self.wanted) or 1.0
+
+    def gain(self, sentence: Sentence, done: dict[str, float] | None = None, wanted: list[Facet] | None = None) -> float:
+        done, wanted = done or {}, wanted if wanted is not None else self.wanted
+        context = self.contexts[sentence.passage_rank]
+        total = sum(f.weight for f in wanted) or 1.0
+        return sum(f.weight * max(0.0, covers(f, sentence, context) - done.get(f.key, 0.0)) for f in wanted) / total
+
+    def features(self, sentence: Sentence, passage: Passage) -> list[float]:
+        """SENTENCE_FEATURES of one sentence (see decision.py)."""
+        context = self.contexts[sentence.passage_rank]
+        words = [f for f in self.wanted if f.key.startswith("w:")]
+        kinds = [f for f in self.wanted if f.key.startswith("k:")]
+        years = [f for f in self.wanted if f.key.startswith("y:")]
+        word_weight = sum(f.weight for f in words) or 1.0
+        return [
+            sentence.similarity,
+            self.gain(sentence),
+            sum(f.weight for f in words if covers(f, sentence, "") == 1.0) / word_weight,
+            sum(covers(f, sentence, context) for f in kinds) / len(kinds) if kinds else 1.0,
+            1.0 if all(covers(f, sentence, context) for f in years) else 0.0,
+            1.0 / (1 + sentence.passage_rank),
+            passage.dense or 0.0,
+            math.log(max(len(sentence.text), 1)),
+            1.0 if len(sentence.text) < _HEADING_LIKE else 0.0,
+        ]
 
 
-def asked_kinds(question: str) -> list[str]:
-    """What the question asks for: money, date, count, percent, or failing
-    those any figure (多少/几)."""
-    kinds = [kind for kind, (asks, _) in ASKED_KINDS.items() if asks.search(question)]
-    if "date" in kinds and _ASKS_DOC_DATE.search(question):
-        kinds.remove("date")
-    if not kinds and _ASKS_ANY_FIGURE.search(question) and not _ASKS_DOC_DATE.search(question):
-        kinds.append("figure")
-    return kinds
+def candidates(reading: Reading, passages: list[Passage], sentences: list[Sentence], idf: IDF,
+               words: list[str], model: LinearModel, part_words: list[list[str]] | None = None) -> Candidates:
+    """The facets of the question (and of each of its parts, given by their
+    words), and each sentence scored by ``model``."""
+    parts = [_part_facets(text, words_, idf) for text, words_ in zip(reading.parts, part_words or [])]
+    found = Candidates(facets(reading, words, idf), {i: context_of(p) for i, p in enumerate(passages)}, sentences,
+                       [p for p in parts if p])
+    for sentence in sentences:
+        sentence.fit = model.probability(found.features(sentence, passages[sentence.passage_rank]))
+    return found
 
 
-def provides(text: str, kind: str) -> bool:
-    if kind == "figure":  # a figure other than a year
-        return bool(re.search(r"\d|[两三四五六七八九十百千]+\s*[家个户项名期类条]", _YEAR.sub("", text)))
-    return bool(ASKED_KINDS[kind][1].search(text))
+def _part_facets(text: str, words: list[str], idf: IDF) -> list[Facet]:
+    kinds = [kind for kind, (asks, _) in ASKED_KINDS.items() if asks.search(text)]
+    return [Facet(f"w:{w}", idf(w)) for w in dict.fromkeys(words) if idf(w) > 0] + [
+        Facet(f"k:{k}", max((idf(w) for w in words), default=1.0)) for k in kinds
+    ]
 
 
-def asks_identity(question: str) -> bool:
-    """Questions about which document it is: the answer leads with its title."""
-    return bool(_ASKS_IDENTITY.search(question))
+def choose(found: Candidates, budget: int) -> Choice | None:
+    """The sentences that answer, best first; None when no sentence is usable.
 
-
-def select_sentences(
-    candidates: list[Sentence], pool: list[Sentence] | None = None, budget: int = 240
-) -> list[Sentence]:
-    """The best sentence, plus others nearly as good, within the budget; a
-    short heading-like sentence brings the sentence after it from ``pool``."""
-    if not candidates:
-        return []
-    best = candidates[0]
+    The best sentence by the sentence model comes first; a further sentence
+    is added only when it covers facets the chosen ones do not, preferring
+    the first sentence's own document."""
+    usable = [s for s in found.sentences if s.usable]
+    if not usable:
+        return None
+    best = max(usable, key=lambda s: s.fit)
     chosen = [_trim(best, budget)]
-    for sentence in candidates[1:6]:
-        if sentence.score >= best.score * 0.75 and _used(chosen) + len(sentence.text) <= budget:
-            chosen.append(sentence)
-    for sentence in list(chosen):
-        follow = _next_sentence(sentence, pool or candidates)
-        if len(sentence.text) < 25 and follow and follow not in chosen and _used(chosen) + len(follow.text) <= budget:
-            chosen.append(follow)
-    return sorted(chosen, key=lambda s: (s.passage_rank, s.start))
+    for _ in range(3):
+        done = _covered(found, chosen)
+        rest = [s for s in usable if s not in chosen and _used(chosen) + len(s.text) <= budget
+                and (s.fit >= _MIN_FIT or _brings_kind(found, s, done))]
+        scored = [(found.gain(s, done) * _source_factor(found, s, best, done), s) for s in rest]
+        if not scored:
+            break
+        gain, follow = max(scored, key=lambda pair: (pair[0], pair[1].fit))
+        if gain < _MIN_GAIN:
+            break
+        chosen.append(follow)
+    chosen += _answer_each_part(found, chosen, usable, budget)
+    chosen += _headings_bring_next(chosen, usable, budget)
+    return _choice(found, chosen, best.fit)
+
+
+def _answer_each_part(found: Candidates, chosen: list[Sentence], usable: list[Sentence], budget: int) -> list[Sentence]:
+    """For each sub-question the chosen sentences leave mostly unanswered,
+    the sentence that answers most of it, if one answers at least half."""
+    extra: list[Sentence] = []
+    for part in found.parts:
+        have = chosen + extra
+        if max(found.gain(s, wanted=part) for s in have) >= _PART_DONE:
+            continue
+        rest = [s for s in usable if s not in have and _used(have) + len(s.text) <= budget]
+        best = max(rest, key=lambda s: (found.gain(s, wanted=part), s.fit), default=None)
+        if best is not None and found.gain(best, wanted=part) >= _PART_ENOUGH:
+            extra.append(best)
+    return extra
+
+
+def _brings_kind(found: Candidates, sentence: Sentence, done: dict[str, float]) -> bool:
+    """Does the sentence hold an asked kind of figure the chosen ones lack
+    (the phone number, the 责任单位)?"""
+    context = found.contexts[sentence.passage_rank]
+    return any(f.key.startswith("k:") and not done.get(f.key) and covers(f, sentence, context) for f in found.wanted)
+
+
+def _source_factor(found: Candidates, sentence: Sentence, best: Sentence, done: dict[str, float]) -> float:
+    """Another document's sentence counts less, unless it brings a named
+    year the chosen ones lack (then another document is the point)."""
+    if sentence.passage_rank == best.passage_rank:
+        return 1.0
+    context = found.contexts[sentence.passage_rank]
+    new_year = any(f.key.startswith("y:") and not done.get(f.key) and covers(f, sentence, context)
+                   for f in found.wanted)
+    return 1.0 if new_year else _OTHER_SOURCE
+
+
+def _covered(found: Candidates, chosen: list[Sentence]) -> dict[str, float]:
+    return {f.key: max(covers(f, s, found.contexts[s.passage_rank]) for s in chosen) for f in found.wanted}
+
+
+def _choice(found: Candidates, chosen: list[Sentence], fit: float) -> Choice:
+    done = _covered(found, chosen)
+    words = [f for f in found.wanted if f.key.startswith("w:")]
+    heaviest = max((f.weight for f in words), default=0.0) or 1.0
+    missing = [f for f in words if done.get(f.key, 0.0) == 0.0]
+    ordered = sorted(chosen, key=lambda s: (s.passage_rank, s.start))
+    return Choice(
+        sentences=ordered,
+        coverage=sum(f.weight * done.get(f.key, 0.0) for f in found.wanted) / found.total,
+        kinds_ok=all(done.get(f.key, 0.0) > 0 for f in found.wanted if f.key.startswith("k:")),
+        missing_top=max((f.weight for f in missing), default=0.0) / heaviest,
+        fit=fit,
+        uncovered=[f.key for f in found.wanted if done.get(f.key, 0.0) == 0.0],
+    )
+
+
+def _headings_bring_next(chosen: list[Sentence], pool: list[Sentence], budget: int) -> list[Sentence]:
+    """A short heading-like sentence (2.加大数字经济服务业培育力度。) brings
+    the sentence after it, which holds the rule."""
+    extra: list[Sentence] = []
+    for sentence in chosen:
+        if len(sentence.text) >= _HEADING_LIKE:
+            continue
+        after = [s for s in pool if s.passage_rank == sentence.passage_rank and s.start >= sentence.end]
+        follow = min(after, key=lambda s: s.start) if after else None
+        if follow and follow not in chosen and follow not in extra and _used(chosen + extra) + len(follow.text) <= budget:
+            extra.append(follow)
+    return extra
 
 
 def _used(chosen: list[Sentence]) -> int:
     return sum(len(s.text) for s in chosen)
-
-
-def _next_sentence(sentence: Sentence, pool: list[Sentence]) -> Sentence | None:
-    after = [s for s in pool if s.passage_rank == sentence.passage_rank and s.start >= sentence.end]
-    return min(after, key=lambda s: s.start) if after else None
 
 
 def _trim(sentence: Sentence, budget: int) -> Sentence:
@@ -169,26 +253,66 @@ def _trim(sentence: Sentence, budget: int) -> Sentence:
         return sentence
     cut = sentence.text.rfind("，", 0, budget)
     cut = cut + 1 if cut > budget // 2 else budget
-    return Sentence(
-        sentence.passage_rank, sentence.start, sentence.start + cut, sentence.text[:cut], sentence.score, sentence.coverage
-    )
+    text = sentence.text[:cut]
+    return Sentence(sentence.passage_rank, sentence.start, sentence.start + cut, text, normalize(text),
+                    similarity=sentence.similarity, fit=sentence.fit)
 
 
-def compose(question: str, passages: list[Passage], chosen: list[Sentence]) -> Answer:
-    """Answer text with [n] markers, and one citation per cited passage."""
+# --- the answer text ----------------------------------------------------------------
+
+
+def compose(question: str, passages: list[Passage], chosen: list[Sentence], today: dt.date,
+            general: bool = True, clause: bool = False) -> Answer:
+    """Answer text with [n] markers, each source named where it is quoted,
+    and one citation per cited passage. ``general``: the question does not
+    itself ask about an announcement (so using one is noted); ``clause``:
+    it asks which clause of which document, so each source is named with
+    its title, 文号 and heading path before its quote."""
     numbers: dict[int, int] = {}
     spans: dict[int, tuple[int, int]] = {}
-    parts = []
-    for sentence in chosen:
-        n = numbers.setdefault(sentence.passage_rank, len(numbers) + 1)
-        start, end = spans.get(sentence.passage_rank, (sentence.start, sentence.end))
-        spans[sentence.passage_rank] = (min(start, sentence.start), max(end, sentence.end))
-        parts.append(f"{sentence.text}[{n}]")
+    parts: list[str] = []
+    for index, sentence in enumerate(chosen):
+        rank = sentence.passage_rank
+        first_of_source = rank not in numbers
+        n = numbers.setdefault(rank, len(numbers) + 1)
+        if clause and first_of_source:
+            parts.append(where_from(passages[rank]))
+        start, end = spans.get(rank, (sentence.start, sentence.end))
+        spans[rank] = (min(start, sentence.start), max(end, sentence.end))
+        parts.append(f"{sentence.text}{_past_deadline(sentence.text, today)}[{n}]")
+        last_of_source = index == len(chosen) - 1 or chosen[index + 1].passage_rank != rank
+        if last_of_source:
+            parts.append(f"（{attribution(passages[rank])}）")
     citations = [_citation(n, passages[rank], *spans[rank]) for rank, n in numbers.items()]
-    lead = _lead(citations[0], with_title=asks_identity(question)) if citations else ""
-    notes = _notes(citations, chosen, numbers)
-    text = lead + "".join(parts) + ("\n" + notes if notes else "")
+    notes = _notes(citations, chosen, numbers, passages, general)
+    text = "".join(parts) + ("\n" + notes if notes else "")
     return Answer(question=question, text=text, citations=citations)
+
+
+def where_from(passage: Passage) -> str:
+    """《title》（文号）heading path：, for questions about which clause."""
+    chunk = passage.chunk
+    number = f"（{chunk.meta.doc_number}）" if chunk.meta.doc_number else ""
+    section = f"“{chunk.section}”" if chunk.section else ""
+    return f"见《{chunk.meta.title}》{number}{section}：" if chunk.meta.title else ""
+
+
+def attribution(passage: Passage) -> str:
+    meta = passage.chunk.meta
+    who = meta.issuer.split("(")[0].split("（")[0]
+    return "，".join(x for x in (who, cn_date(meta.date)) if x)
+
+
+def _past_deadline(text: str, today: dt.date) -> str:
+    for match in _DEADLINE.finditer(text):
+        groups = [g for g in match.groups() if g and g.isdigit()]
+        try:
+            when = dt.date(int(groups[0]), int(groups[1]), int(groups[2]))
+        except (ValueError, IndexError):
+            continue
+        if when < today:
+            return "（已截止）"
+    return ""
 
 
 def _citation(n: int, passage: Passage, start: int, end: int) -> Citation:
@@ -217,14 +341,8 @@ def cn_date(date: str) -> str:
     return f"{date}年" if date.isdigit() else date
 
 
-def _lead(citation: Citation, with_title: bool = False) -> str:
-    who = citation.issuer.split("(")[0].split("（")[0]
-    if with_title:
-        return f"据{who}{cn_date(citation.date)}发布的《{citation.title}》："
-    return f"据{who}{cn_date(citation.date)}发布的文件：" if who or citation.date else ""
-
-
-def _notes(citations: list[Citation], chosen: list[Sentence], numbers: dict[int, int]) -> str:
+def _notes(citations: list[Citation], chosen: list[Sentence], numbers: dict[int, int], passages: list[Passage],
+           general: bool) -> str:
     notes = []
     for citation in citations:
         rank = next(r for r, n in numbers.items() if n == citation.n)
@@ -234,61 +352,21 @@ def _notes(citations: list[Citation], chosen: list[Sentence], numbers: dict[int,
             notes.append(f"[{citation.n}]成文于{cn_date(citation.date)}，文中“{relative.group(0)}”以该日期为准")
         if citation.is_excerpt:
             notes.append(f"[{citation.n}]为节选文本")
+        if general and _ONE_OFF.search(citation.title) and passages[rank].chunk.meta.doc_type == "通知公告":
+            notes.append(f"[{citation.n}]是一次性公示，只反映当批情况")
     return "（注：" + "；".join(notes) + "。）" if notes else ""
 
 
-def extract_answer(
-    question: str, query: str, passages: list[Passage], idf, min_coverage: float, max_chars: int = 300
-) -> Answer | None:
-    """The quoted answer from ``passages``, or None when they do not hold it.
-
-    None when: the best-matching sentence is cut off where an excerpt stops;
-    the question asks for a sum, date, count or share and no sentence about
-    the same thing holds one; the question names a year the sources do not;
-    or the quoted passage lacks most of the question's distinctive words
-    (``min_coverage`` of their IDF weight). ``query`` is the question made
-    self-contained (follow-ups); ``question`` decides what kind of answer fits.
-    """
-    tokens = set(tokenize(query))
-
-    def grounded(sentence: Sentence) -> bool:
-        return coverage(tokens, passages[sentence.passage_rank].chunk.embed_text, idf) >= min_coverage
-
-    scored = score_sentences(query, passages, idf)
-    if not scored or scored[0].truncated:
-        return None
-    usable = [s for s in scored if s.usable]
-    budget = max_chars - 60  # room for the lead and notes
-    chosen = select_sentences(usable, usable, budget)
-    best_coverage = max(s.coverage for s in scored)
-    for kind in asked_kinds(question):
-        if any(provides(s.text, kind) for s in chosen):
-            continue
-        fitting = [s for s in usable if provides(s.text, kind) and s.coverage >= 0.6 * best_coverage and grounded(s)]
-        if not fitting:
-            return None
-        chosen = select_sentences(fitting, usable, budget)
-    if not chosen or not grounded(chosen[0]) or not _years_match(question, passages, chosen):
-        return None
-    return compose(question, passages, chosen)
-
-
-def _years_match(question: str, passages: list[Passage], chosen: list[Sentence]) -> bool:
-    """A year named in the question must appear in the quoted passage or its
-    document's date or title."""
-    years = set(re.findall(r"(20\d\d)\s*年", question))
-    context = "".join(passages[s.passage_rank].chunk.embed_text for s in chosen)
-    return all(y in context for y in years)
-
-
-def llm_citations(text: str, passages: list[Passage], cited: list[int], idf) -> list[Citation]:
+def llm_citations(text: str, passages: list[Passage], cited: list[int], sentence_lists: list[list[Sentence]],
+                  idf: IDF, words: Callable[[str], list[str]]) -> list[Citation]:
     """For each passage number an LLM answer cites, quote the passage's
-    sentence closest to the answer."""
+    sentence sharing most of the answer's words."""
+    tokens = set(words(normalize(text)))
     citations = []
     for n in cited:
-        passage = passages[n - 1]
-        best = score_sentences(text, [passage], idf)
-        start, end = (best[0].start, best[0].end) if best else (0, len(passage.chunk.text))
+        passage, sentences = passages[n - 1], sentence_lists[n - 1]
+        best = max(sentences, key=lambda s: sum(idf(t) for t in tokens if t in s.norm), default=None)
+        start, end = (best.start, best.end) if best else (0, len(passage.chunk.text))
         citations.append(_citation(n, passage, start, end))
     return citations
 

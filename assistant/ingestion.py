@@ -34,6 +34,7 @@ from .documents import Chunk, Document
 from .errors import CorpusNotFoundError, ReasonError
 from .loaders import LoadError
 from .manifest import Entry, Manifest
+from .sentences import sentence_texts
 from .store import VectorStore
 
 
@@ -51,6 +52,7 @@ class IngestReport:
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (source, the stored file it equals)
     recovered: list[str] = field(default_factory=list)  # documents redone after an interrupted run
     chunks_embedded: int = 0  # computed by the model in this run
+    sentences_embedded: int = 0  # sentences of new chunks computed by the model (for answers)
     chunks_stored: int = 0  # written to the index (embedded or from the cache)
     chunks_total: int = 0
     seconds: float = 0.0
@@ -284,12 +286,16 @@ class _Ingestion:
         embedder = get_embedder(self.settings)
         cache = EmbeddingCache(self.settings.embedding_cache)
         vectors, computed = embed_with_cache(
-            embedder, cache, [c.embed_text for c in chunks], lambda texts: self._encode(embedder, texts)
+            embedder, cache, [c.embed_text for c in chunks], lambda texts: self._encode(embedder, texts, "嵌入片段")
         )
         self.report.chunks_embedded = computed
+        # Sentences go into the cache only: answers score them against the question.
+        _, self.report.sentences_embedded = embed_with_cache(
+            embedder, cache, sentence_texts(chunks), lambda texts: self._encode(embedder, texts, "嵌入句子")
+        )
         return vectors
 
-    def _encode(self, embedder, texts: list[str]):
+    def _encode(self, embedder, texts: list[str], desc: str):
         if not self.progress:
             return embedder.encode_documents(texts)
         import numpy as np
@@ -297,7 +303,7 @@ class _Ingestion:
 
         step = max(1, self.settings.embed_batch_size * 4)
         parts = []
-        with tqdm(total=len(texts), desc="嵌入片段", unit="段") as bar:
+        with tqdm(total=len(texts), desc=desc, unit="段") as bar:
             for i in range(0, len(texts), step):
                 parts.append(embedder.encode_documents(texts[i : i + step]))
                 bar.update(len(texts[i : i + step]))

@@ -34,6 +34,9 @@ _STOPWORDS = set(
     "一下 请问 请 问 一个 就 都 也 还 又 啥 咋 些 个 之 其 中 上 下 时候 现在 目前 具体 "
     "情况 相关 有关 关于 一共 多少钱 钱 涨 涨了 大概 到底 啥 咋 拿 能拿 哪位 哪天 哪年 意思 是不是 叫 提 提的 "
     "多长时间 多长 长时间 这边 那边 市里 里 说 搞 算不算 算 分别 各 各是 各有 指 由 一般 按 来 作 找 跟 几类 分 会 才 最 多 进 "
+    "谁 为什么 为何 还要 还是 到底 才能 下来 拿到 啥意思 打算 最多 最少 至少 是否 能否 可否 哪家 几家 几个 几项 几名 几天 "
+    "多久 多大 想 想问 问下 咨询 了解 知道 告诉 帮忙 麻烦 方面 主要 通常 这些 那些 这样 那样 里面 嘛 哦 第几条 第几 哪一条 "
+    "哪条 原文 怎么写 写 出自 依据 一样 不同 区别 变化 是不是 能不能 给出 哪一句 断掉 停在 是什么 什么样 怎么办 "
     "？ ? ， , 。 ！ ! 、 ： : ； ; “ ” ‘ ’ （ ） ( ) 《 》 〔 〕 【 】 — - … · / ".split()
 )
 _PUNCT_ONLY = re.compile(r"^[\W_]+$")
@@ -65,6 +68,21 @@ def learn_names(texts) -> int:
                 jieba.add_word(name, freq=2000)
                 new += 1
     return new
+
+
+def named_in(text: str) -> list[str]:
+    """The names the documents quote (“甬江人才工程”, “上林英才”) that ``text`` uses."""
+    return [name for name in sorted(_LEARNT, key=len, reverse=True) if name in text]
+
+
+def cut_words(text: str) -> list[str]:
+    """jieba's words of ``text`` (precise mode), as written."""
+    return _jieba().lcut(text)
+
+
+def dictionary_frequency(word: str) -> int:
+    """How often jieba's dictionary has seen ``word`` (0: not a word)."""
+    return int(_jieba().dt.FREQ.get(word) or 0)
 
 
 def tokenize(text: str) -> list[str]:
@@ -227,6 +245,12 @@ class KeywordIndex:
                 if len(hits) == k:
                     break
         return hits
+
+    def known(self, token: str) -> bool:
+        """Does any indexed chunk contain ``token``?"""
+        postings = self._state[0]
+        i = self._vocab.get(token, -1)
+        return 0 <= i < len(postings.idf) and bool(postings.starts[i + 1] > postings.starts[i])
 
     def idf(self, token: str) -> float:
         postings = self._state[0]

@@ -1,28 +1,51 @@
 """The assistant: question in, short cited answer out.
 
-Retrieval is hybrid (dense + BM25, fused); the answer is extractive by
-default. With an OpenAI-compatible endpoint configured, an LLM writes the
-answer from the same passages, and a number guard replaces any answer
-stating a figure that no cited passage contains by the extractive one.
+The question is read once (``reading``: matching form, what it asks, the
+years, places and batches it pins down), embedded once, and searched in
+both the vector index and the keyword index. The sentences of the best
+passages are scored against it; the ones that answer are chosen
+(``answer.choose``), a learned decision judges whether they really do
+(``decision``), and the constraints the question names are checked
+(``constraints``). Questions about a document itself are answered from its
+metadata (``metadata_answer``).
+
+With an OpenAI-compatible endpoint configured, an LLM writes the answer
+from the same passages, and a number guard replaces any answer stating a
+figure that no cited passage contains by the extractive one.
 
 ``history`` is always the earlier user questions of the conversation, as
 strings, oldest first: callers convert whatever their UI keeps once.
 """
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .answer import extract_answer, llm_citations, refusal
+from .answer import IDF, Choice, candidates, choose, compose, context_of, llm_citations, refusal
 from .config import LLMConfig, Settings
+from .constraints import cut_off, near_miss, unmet
+from .corrections import Correction, correct
+from .decision import Evidence, Models
 from .documents import Answer, SourcePassage
-from .keyword import KeywordIndex, TokenCache
+from .embedding_cache import EmbeddingCache
+from .keyword import KeywordIndex, TokenCache, cut_words, dictionary_frequency, named_in, tokenize
+from .metadata_answer import metadata_answer
+from .normalize import normalize
 from .protocols import AnswerModel
 from .question import QuestionError, clean_question
+from .reading import Reading, jurisdiction, read_question
 from .retrieval import Filters, Passage, Retriever, resolve_follow_up
+from .sentences import Sentence, SentenceVectors, sentences_of
 from .store import VectorStore
+
+ANSWER_PASSAGES = 3  # sentences are chosen from this many of the best passages …
+SEARCHED = 10  # … and from the best passage among this many for a year or place they lack
+_CUT_OFF_FIT = 0.5  # below this, a better-fitting sentence cut off by an excerpt's end means "cannot tell"
+_NAMES_DOCUMENT = 0.5  # a metadata question must name this share of its words' weight from the title
+_CLAUSE = ("第几条", "哪一条", "哪条", "出自", "依据哪个", "条款原文", "原文怎么", "哪个部分", "哪一部分")
 
 
 @dataclass
@@ -33,13 +56,41 @@ class Draft:
     question: str
     passages: list[Passage]
     extractive: Answer
+    sentences: list[list[Sentence]]
 
     def numbered(self) -> list[SourcePassage]:
         return [SourcePassage(i + 1, _header(p), p.chunk.text) for i, p in enumerate(self.passages)]
 
 
+@dataclass
+class Gathered:
+    """What one question found: how it was read, the passages, the scored
+    sentences of the best ones, term corrections, and its words."""
+
+    reading: Reading
+    passages: list[Passage]  # the best five, as retrieved
+    top: list[Passage]  # those whose sentences may answer (see answer_passages)
+    sentence_lists: list[list[Sentence]]
+    corrections: list[Correction]
+    words: list[str]
+
+    @property
+    def sentences(self) -> list[Sentence]:
+        return [s for group in self.sentence_lists for s in group]
+
+
+@dataclass
+class Considered:
+    """Everything the pipeline worked out for one question: the answer, and
+    the evidence the decision saw (for evaluation and fitting)."""
+
+    answer: Answer | Draft
+    evidence: Evidence | None = None
+
+
 class Assistant:
-    def __init__(self, settings: Settings | None = None, llm: AnswerModel | None = None):
+    def __init__(self, settings: Settings | None = None, llm: AnswerModel | None = None,
+                 models: Models | None = None):
         from .embeddings import get_embedder
 
         self.settings = settings or Settings()
@@ -49,13 +100,16 @@ class Assistant:
         self.retriever = Retriever(
             self.store, self.embedder, self.keywords, pool=self.settings.retrieval_pool, rrf_k=self.settings.rrf_k
         )
+        self.sentence_vectors = SentenceVectors(self.embedder, _embedding_cache(self.settings))
+        self.models = models or Models.load()
         self.llm = llm if llm is not None else _llm_from_env()
 
     def warm_up(self) -> None:
-        """Load the embedding model and the keyword index now, so that the
-        first user does not wait for them (about ten seconds)."""
+        """Load the embedding model, the keyword index and the pinyin
+        tables now, so that the first user does not wait for them."""
         self._refresh_keywords()
         self.embedder.embed_query("慈溪")
+        correct("慈溪科技", ["慈溪科技"], cut_words, self._is_word)
 
     # --- retrieval ----------------------------------------------------------
 
@@ -67,20 +121,28 @@ class Assistant:
     def retrieve(
         self, question: str, history: Sequence[str] = (), filters: Filters | None = None, top: int = 5
     ) -> list[Passage]:
-        return self._search(resolve_follow_up(question, history), filters, top)
+        query = resolve_follow_up(normalize(question), [normalize(h) for h in history])
+        return self._search(query, filters, top)
 
-    def _search(self, query: str, filters: Filters | None, top: int = 5) -> list[Passage]:
+    def _search(self, query: str, filters: Filters | None, top: int = 5, vector=None) -> list[Passage]:
         self._refresh_keywords()
-        return self.retriever.search(query, filters, top=top)
+        return self.retriever.search(query, filters, top=top, vector=vector)
 
     # --- answers ------------------------------------------------------------
 
     def ask(self, question: str, history: Sequence[str] = (), filters: Filters | None = None) -> Answer:
+        return self.consider(question, history, filters)[0]
+
+    def consider(
+        self, question: str, history: Sequence[str] = (), filters: Filters | None = None
+    ) -> tuple[Answer, Evidence | None]:
+        """The answer, and the evidence its decision rested on."""
         started = time.perf_counter()
-        prepared = self._prepare(question, history, filters)
+        considered = self._prepare(question, history, filters)
+        prepared = considered.answer
         answer = prepared if isinstance(prepared, Answer) else self._generate(prepared)
         answer.latency_ms = (time.perf_counter() - started) * 1000
-        return answer
+        return answer, considered.evidence
 
     def stream(self, question: str, history: Sequence[str] = (), filters: Filters | None = None) -> Iterator[str | Answer]:
         """Text deltas of an LLM answer as they arrive, then the final Answer.
@@ -92,7 +154,7 @@ class Assistant:
         from .llm import LLMError
 
         started = time.perf_counter()
-        prepared = self._prepare(question, history, filters)
+        prepared = self._prepare(question, history, filters).answer
         if isinstance(prepared, Answer):
             answer = prepared
         else:
@@ -109,31 +171,114 @@ class Assistant:
         answer.latency_ms = (time.perf_counter() - started) * 1000
         yield answer
 
-    def _prepare(self, question: str, history: Sequence[str], filters: Filters | None) -> Answer | Draft:
+    def _prepare(self, question: str, history: Sequence[str], filters: Filters | None) -> Considered:
         """The final Answer when no LLM is involved (refusal or extractive);
         otherwise the Draft the LLM writes from."""
+        gathered = self.gather(question, history, filters)
+        if isinstance(gathered, Answer):
+            return Considered(gathered)
+        answer, evidence = self.answer_from(gathered)
+        if self.llm is None or answer.refused:
+            return Considered(answer, evidence)
+        return Considered(Draft(gathered.reading.question, gathered.passages, answer, gathered.sentence_lists), evidence)
+
+    def gather(self, question: str, history: Sequence[str] = (), filters: Filters | None = None) -> Gathered | Answer:
+        """Read, embed and search the question, and score the sentences of
+        the best passages against it; an Answer when there is nothing to
+        search (an unaskable question) or nothing found."""
         try:
             question = clean_question(question, self.settings.max_question_chars)
         except QuestionError as exc:  # not logged as a question the documents failed to answer
             return Answer(question="", text=exc.reason, refused=True)
-        query = resolve_follow_up(question, history)
-        passages = self._search(query, filters)
-        if not self.is_relevant(passages):
+        reading = read_question(question)
+        query = resolve_follow_up(reading.text, [normalize(h) for h in history])
+        vector = self.embedder.encode_queries([query])[0]
+        passages = self._search(query, filters, top=SEARCHED, vector=vector)
+        if not passages:
             return refusal(question, self.settings.refusal_contact)
-        extractive = extract_answer(
-            question, query, passages[:3], self.keywords.idf, self.settings.min_keyword_coverage,
-            self.settings.max_answer_chars,
-        )
-        if extractive is None:
-            return refusal(question, self.settings.refusal_contact)
-        if self.llm is None:
-            return extractive
-        return Draft(question, passages, extractive)
+        top = answer_passages(reading, passages)
+        sentence_lists = [sentences_of(p.chunk, rank) for rank, p in enumerate(top)]
+        self.sentence_vectors.score([s for group in sentence_lists for s in group], vector)
+        earlier = query[: len(query) - len(reading.text)] if query.endswith(reading.text) else ""
+        reading, corrections = self._corrected(reading, top)
+        words = [w for w in tokenize(earlier + reading.text) if len(w) > 1 or w.isascii()]
+        return Gathered(reading, passages[:5], top, sentence_lists, corrections, words)
 
-    def is_relevant(self, passages: list[Passage]) -> bool:
-        """A first gate before any answer is composed: some passage must be
-        close enough in meaning (threshold calibrated on evals/)."""
-        return bool(passages) and max((p.dense or 0.0) for p in passages) >= self.settings.min_dense_score
+    def answer_from(self, g: Gathered, models: Models | None = None) -> tuple[Answer, Evidence | None]:
+        """The extractive answer (or refusal) for what ``gather`` found."""
+        models = models or self.models
+        reading, top = g.reading, g.top
+        known = [w for w in g.words if self.keywords.known(w)]
+        parts = [[w for w in tokenize(part) if self.keywords.known(w) and (len(w) > 1 or w.isascii())]
+                 for part in reading.parts]
+        found = candidates(reading, top, g.sentences, self.keywords.idf, known, models.sentence, parts)
+        if reading.asks_metadata and _names_document(reading, top[0], self.keywords.idf, known):
+            return self._metadata(reading, top), None
+        choice = choose(found, self.settings.max_answer_chars - 60)
+        if choice is None:
+            return refusal(reading.question, self.settings.refusal_contact), None
+        evidence = self._evidence(g, choice)
+        return self._decide(reading, top, g.sentences, choice, evidence, g.corrections, models), evidence
+
+    def _corrected(self, reading: Reading, top: list[Passage]) -> tuple[Reading, list[Correction]]:
+        texts = [normalize(p.chunk.text) for p in top]
+        text, corrections = correct(reading.text, texts, cut_words, self._is_word)
+        return (replace(reading, text=text), corrections) if corrections else (reading, [])
+
+    def _decide(self, reading: Reading, top: list[Passage], sentences: list[Sentence], choice: Choice,
+                evidence: Evidence, corrections: list[Correction], models: Models) -> Answer:
+        contact = self.settings.refusal_contact
+        names = named_in(reading.text)
+        cut = _cut_off_answer(sentences, choice, names)
+        if cut is not None:
+            partial = compose(reading.question, top, [cut], dt.date.today())
+            return cut_off(reading.question, cut, top[cut.passage_rank], partial)
+        if not models.answers(evidence):
+            return refusal(reading.question, contact)
+        answer = compose(reading.question, top, choice.sentences, dt.date.today(),
+                         general=not _asks_announcement(reading), clause=_asks_clause(reading))
+        missing = unmet(reading, top, choice, names)
+        if missing:
+            return near_miss(reading.question, missing, answer)
+        if corrections:
+            shown = "、".join(f"“{c.meant}”" for c in corrections)
+            answer.text = f"（已按{shown}理解）" + answer.text
+        return answer
+
+    def _is_word(self, token: str) -> bool:
+        """A word of the documents or of jieba's dictionary."""
+        return self.keywords.known(token) or dictionary_frequency(token) > 0
+
+    def _metadata(self, reading: Reading, top: list[Passage]) -> Answer:
+        """From the metadata of the best passage's document, or of the
+        document of each year a comparison names."""
+        chosen = [next((p for p in top if _doc_holds_year(p, y)), None) for y in reading.years] if len(reading.years) > 1 else []
+        passages = list({p.chunk.source: p for p in chosen if p}.values()) or [top[0]]
+        documents = [sorted(self.store.chunks({"source": p.chunk.source}), key=lambda c: c.index) or [p.chunk]
+                     for p in passages]
+        return metadata_answer(reading, documents, [p.score for p in passages])
+
+    def _evidence(self, g: Gathered, choice: Choice) -> Evidence:
+        weights = {w: self.keywords.idf(w) for w in set(g.words)}
+        total = sum(weights.values()) or 1.0
+        quoted = " ".join(s.norm for s in choice.sentences).lower()
+        around = " ".join(normalize(p.chunk.embed_text) for p in g.top).lower()
+        absent = [w for t, w in weights.items() if t not in around]
+        heaviest = max(weights.values(), default=0.0) or 1.0
+        first = g.passages[0].ranks
+        return Evidence(
+            similarity=max(s.similarity for s in choice.sentences),
+            dense=max((p.dense or 0.0) for p in g.passages),
+            coverage=choice.coverage,
+            coverage_all=sum(w for t, w in weights.items() if t in quoted) / total,
+            passages_cover=1.0 - sum(absent) / total,
+            absent_top=max(absent, default=0.0) / heaviest,
+            kinds_ok=1.0 if choice.kinds_ok else 0.0,
+            missing_top=choice.missing_top,
+            unknown=sum(w for t, w in weights.items() if not self.keywords.known(t)) / total,
+            agree=1.0 if first.get("dense") == 1 and first.get("keyword") == 1 else 0.0,
+            fit=choice.fit,
+        )
 
     # --- LLM mode -----------------------------------------------------------
 
@@ -162,8 +307,66 @@ class Assistant:
             return _fallback(draft.extractive, f"大模型回答中的{shown}无法在所引原文中核对到，已改为直接摘录原文。")
         passages = draft.passages
         cited = [n for n in cited_passages(text) if 0 < n <= len(passages)]
-        citations = llm_citations(draft.question + text, passages, cited, self.keywords.idf)
+        lists = draft.sentences + [sentences_of(p.chunk, i) for i, p in enumerate(passages)][len(draft.sentences):]
+        citations = llm_citations(draft.question + text, passages, cited, lists, self.keywords.idf, tokenize)
         return Answer(draft.question, text, citations, mode="llm")
+
+
+def answer_passages(reading: Reading, passages: list[Passage]) -> list[Passage]:
+    """The best passages, plus, for each year or place the question names
+    that none of their documents holds, the best passage whose document
+    does (the other year of a comparison often ranks lower)."""
+    top = passages[:ANSWER_PASSAGES]
+    for held in [lambda p, y=y: _doc_holds_year(p, y) for y in reading.years] + [
+        lambda p, place=place: _doc_holds_place(p, place) for place in reading.places
+    ]:
+        if not any(held(p) for p in top):
+            top += [p for p in passages[ANSWER_PASSAGES:] if held(p) and p not in top][:1]
+    return top
+
+
+def _doc_holds_year(passage: Passage, year: int) -> bool:
+    meta = passage.chunk.meta
+    return str(year) in normalize(meta.title) or meta.date.startswith(str(year)) or str(year) in normalize(passage.chunk.text)
+
+
+def _doc_holds_place(passage: Passage, place: str) -> bool:
+    meta = passage.chunk.meta
+    return jurisdiction(meta.issuer) == place or place in meta.title
+
+
+def _asks_announcement(reading: Reading) -> bool:
+    return any(word in reading.text for word in ("公示", "名单", "第"))
+
+
+def _cut_off_answer(sentences: list[Sentence], choice: Choice, names: list[str]) -> Sentence | None:
+    """The sentence cut off where an excerpt ends, when the answer would be
+    there: it fits the question clearly better than what was chosen, or it
+    is the only sentence naming a programme the question asks about."""
+    truncated = [s for s in sentences if s.truncated]
+    if not truncated:
+        return None
+    best = max(truncated, key=lambda s: s.fit)
+    if best.fit >= _CUT_OFF_FIT and choice.fit < _CUT_OFF_FIT - 0.2:
+        return best
+    for name in names:
+        holding = [s for s in sentences if name in s.norm]
+        if holding and all(s.truncated for s in holding) and not any(name in s.norm for s in choice.sentences):
+            return holding[0]
+    return None
+
+
+def _asks_clause(reading: Reading) -> bool:
+    """Which clause of which document: the answer names the heading path."""
+    return any(word in reading.text for word in _CLAUSE)
+
+
+def _names_document(reading: Reading, passage: Passage, idf: IDF, words: list[str]) -> bool:
+    """Does the question name this passage's document (its title, 文号 or
+    date), so that a question about its metadata is about this one?"""
+    context = context_of(passage)
+    total = sum(idf(w) for w in words) or 1.0
+    return sum(idf(w) for w in words if w in context) / total >= _NAMES_DOCUMENT
 
 
 def _fallback(extractive: Answer, notice: str) -> Answer:
@@ -185,6 +388,13 @@ def _token_cache(settings: Settings) -> TokenCache | None:
         return None
 
 
+def _embedding_cache(settings: Settings) -> EmbeddingCache | None:
+    try:
+        return EmbeddingCache(settings.embedding_cache)
+    except (OSError, sqlite3.Error):
+        return None
+
+
 def _llm_from_env() -> AnswerModel | None:
     """An LLMClient when an endpoint is configured; the LLM stack (about a
     second to import) is loaded only then."""
@@ -194,3 +404,4 @@ def _llm_from_env() -> AnswerModel | None:
     from .llm import LLMClient
 
     return LLMClient(config)
+

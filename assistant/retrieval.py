@@ -114,16 +114,20 @@ class Retriever:
         self.top = top
         self.rerank = rerank
 
-    def dense(self, query: str, filters: Filters) -> list[tuple[Chunk, float]]:
-        vector = self.embedder.embed_query(query)
+    def dense(self, query: str, filters: Filters, vector: Sequence[float] | None = None) -> list[tuple[Chunk, float]]:
+        vector = self.embedder.embed_query(query) if vector is None else vector
         return [(h.chunk, h.score) for h in self.store.query(vector, self.pool, filters.where())]
 
     def keyword(self, query: str, filters: Filters) -> list[tuple[Chunk, float]]:
         return self.keywords.search(query, self.pool, filters.allows)
 
-    def search(self, query: str, filters: Filters | None = None, top: int | None = None) -> list[Passage]:
+    def search(
+        self, query: str, filters: Filters | None = None, top: int | None = None, vector: Sequence[float] | None = None
+    ) -> list[Passage]:
+        """The best passages for ``query``; ``vector`` is its embedding when
+        the caller already has it (a query is embedded once)."""
         filters = filters or Filters()
-        passages = rrf({"dense": self.dense(query, filters), "keyword": self.keyword(query, filters)}, self.rrf_k)
+        passages = rrf({"dense": self.dense(query, filters, vector), "keyword": self.keyword(query, filters)}, self.rrf_k)
         if self.rerank:
             passages = self.rerank(query, passages)
         return passages[: top or self.top]

@@ -113,10 +113,30 @@ def metric_blocks(questions: Sequence[Question], outcomes: Sequence[Outcome]) ->
     }
 
 
+def kind_metrics(questions: Sequence[Question], outcomes: Sequence[Outcome]) -> dict:
+    """Per kind of question: how many, hit@1 and fact recall of the
+    answerable ones, and the share refused (for the unanswerable kinds,
+    refused is what is wanted)."""
+    kinds: dict[str, list[tuple[Question, Outcome]]] = {}
+    for q, o in zip(questions, outcomes):
+        kinds.setdefault(q.kind or "—", []).append((q, o))
+    blocks = {}
+    for kind, pairs in sorted(kinds.items()):
+        qs, os_ = [q for q, _ in pairs], [o for _, o in pairs]
+        blocks[kind] = {
+            "n": len(pairs),
+            "hit@1": retrieval_metrics(qs, os_)["hit@1"],
+            "fact_recall": answer_metrics(qs, os_)["fact_recall"],
+            "refused": share([o.answer.refused for o in os_]),
+        }
+    return blocks
+
+
 def report_row(question: Question, outcome: Outcome) -> dict:
     answer = outcome.answer
     return {
         "id": question.id,
+        "kind": question.kind,
         "question": question.question,
         "answerable": question.answerable,
         "refused": answer.refused,
@@ -193,6 +213,7 @@ def run_eval(
             "answer_mode": mode,
         },
         **metric_blocks(questions, outcomes),
+        "by_kind": kind_metrics(questions, outcomes),
         "rows": [report_row(q, o) for q, o in zip(questions, outcomes)],
     }
     if baseline:
@@ -247,9 +268,14 @@ def table_cells(report: dict) -> list[list[str]]:
     return rows
 
 
-def format_table(report: dict) -> str:
-    """The metrics as an aligned text table (metrics as rows)."""
-    rows = table_cells(report)
+def kind_cells(report: dict) -> list[list[str]]:
+    rows = [["类型 kind", "n", "hit@1", "fact_recall", "refused"]]
+    for kind, block in report.get("by_kind", {}).items():
+        rows.append([kind, str(block["n"]), fmt(block["hit@1"], 3), fmt(block["fact_recall"], 3), fmt(block["refused"], 3)])
+    return rows
+
+
+def aligned(rows: list[list[str]]) -> list[str]:
     widths = [max(display_width(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
     for index, cells in enumerate(rows):
@@ -257,6 +283,13 @@ def format_table(report: dict) -> str:
         lines.append("  ".join(parts).rstrip())
         if index == 0:
             lines.append("  ".join("-" * w for w in widths))
+    return lines
+
+
+def format_table(report: dict) -> str:
+    """The metrics as an aligned text table (metrics as rows), then the
+    figures per kind of question."""
     config = report["config"]
     title = f"问题 {config['n']} 个 · 模型 {config['model']} · 索引 {config['index']} · 回答模式 {config.get('answer_mode', '')}"
-    return "\n".join([title, *lines])
+    kinds = aligned(kind_cells(report)) if len(report.get("by_kind", {})) > 1 else []
+    return "\n".join([title, *aligned(table_cells(report)), *([""] + kinds if kinds else [])])

@@ -1,14 +1,19 @@
 """Extractive answers: verbatim sentences, [n] markers, citations whose
-quotes sit exactly where they say in the source documents, notes on
-relative dates and excerpts, and refusals."""
+quotes sit exactly where they say in the source documents, each source
+named where it is quoted, notes on relative dates, excerpts, deadlines and
+announcements, the choice of sentences, and refusals."""
+import datetime as dt
 import re
 
 import pytest
 from conftest import CORPUS, SEED
 
-from assistant.answer import Sentence, compose, refusal, score_sentences, select_sentences, split_sentences
+from assistant.answer import candidates, choose, compose, refusal
 from assistant.metadata import split_front_matter
 from assistant.retrieval import Passage
+from assistant.sentences import Sentence, sentences_of, split_sentences
+
+TODAY = dt.date(2026, 11, 30)
 
 
 def body_of(source: str) -> str:
@@ -34,11 +39,18 @@ def check_citations(answer, passages):
 
 
 def sentence_with(passages, rank: int, needle: str) -> Sentence:
-    text = passages[rank].chunk.text
-    for start, end in split_sentences(text):
-        if needle in text[start:end]:
-            return Sentence(rank, start, end, text[start:end], 1.0)
+    for sentence in sentences_of(passages[rank].chunk, rank):
+        if needle in sentence.text:
+            return sentence
     raise AssertionError(f"no sentence with {needle!r} in passage {rank}")
+
+
+def chosen_for(assistant, question: str):
+    """The passages and the sentences the real pipeline chooses."""
+    g = assistant.gather(question)
+    words = [w for w in g.words if assistant.keywords.known(w)]
+    found = candidates(g.reading, g.top, g.sentences, assistant.keywords.idf, words, assistant.models.sentence)
+    return g.top, choose(found, 240)
 
 
 def seed_passages(assistant, question: str) -> list[Passage]:
@@ -88,11 +100,10 @@ def test_split_sentences_drops_fragments():
     ],
 )
 def test_compose_cites_verbatim_quotes_at_their_document_offsets(policy_assistant, question):
-    passages = policy_assistant.retrieve(question)
-    scored = score_sentences(question, passages[:3], policy_assistant.keywords.idf)
-    chosen = select_sentences(scored)
+    passages, choice = chosen_for(policy_assistant, question)
+    chosen = choice.sentences
     assert chosen
-    answer = compose(question, passages[:3], chosen)
+    answer = compose(question, passages, chosen, TODAY)
     assert not answer.refused and answer.question == question
     for sentence in chosen:
         assert sentence.text in answer.text
@@ -105,17 +116,20 @@ def test_compose_numbers_passages_in_order_of_first_use(policy_assistant):
     assert len(passages) >= 2 and passages[0].chunk.id != passages[1].chunk.id
     first = sentence_with(passages, 1, "。")
     second = sentence_with(passages, 0, "20%、20%、30%")
-    answer = compose("问题", passages, [first, second])
+    answer = compose("问题", passages, [first, second], TODAY)
     numbers = {c.chunk_id: c.n for c in answer.citations}
     assert numbers == {passages[1].chunk.id: 1, passages[0].chunk.id: 2}
     assert f"{first.text}[1]" in answer.text and f"{second.text}[2]" in answer.text
+    assert answer.text.index("[1]") < answer.text.index("[2]")
     check_citations(answer, passages)
 
 
-def test_compose_leads_with_issuer_and_date(policy_assistant):
+def test_the_answering_sentence_comes_first_and_its_source_is_named_where_quoted(policy_assistant):
     passages = seed_passages(policy_assistant, "上林英才项目资助资金怎么分期拨付")
-    answer = compose("上林英才项目资助资金怎么分期拨付", passages, [sentence_with(passages, 0, "20%、20%、30%")])
-    assert answer.text.startswith("据慈溪市科学技术局2022年6月22日")
+    sentence = sentence_with(passages, 0, "20%、20%、30%")
+    answer = compose("上林英才项目资助资金怎么分期拨付", passages, [sentence], TODAY)
+    assert answer.text.startswith(sentence.text + "[1]")
+    assert answer.text.startswith(f"{sentence.text}[1]（慈溪市科学技术局，2022年6月22日）")
     c = answer.citations[0]
     assert (c.issuer, c.date, c.source, c.is_excerpt) == ("慈溪市科学技术局", "2022-06-22", SEED, False)
     assert "20%、20%、30%" in c.quote
@@ -125,7 +139,7 @@ def test_relative_time_in_a_2022_reply_is_dated(policy_assistant):
     passages = seed_passages(policy_assistant, "今年人才发展专项资金预算安排了多少？")
     rank = next(i for i, p in enumerate(passages) if p.chunk.source == SEED and "今年" in p.chunk.text)
     sentence = sentence_with(passages, rank, "今年")
-    answer = compose("今年人才发展专项资金预算安排了多少？", passages, [sentence])
+    answer = compose("今年人才发展专项资金预算安排了多少？", passages, [sentence], TODAY)
     assert "今年" in answer.text
     note = answer.text.split("\n", 1)[1]
     assert "2022年6月22日" in note and "今年" in note and "[1]" in note
@@ -135,7 +149,7 @@ def test_no_date_note_without_relative_time(policy_assistant):
     passages = seed_passages(policy_assistant, "上林英才项目资助资金怎么分期拨付")
     sentence = sentence_with(passages, 0, "20%、20%、30%")
     assert "今年" not in sentence.text
-    answer = compose("上林英才项目资助资金怎么分期拨付", passages, [sentence])
+    answer = compose("上林英才项目资助资金怎么分期拨付", passages, [sentence], TODAY)
     assert "以该日期为准" not in answer.text
     assert "节选" not in answer.text
 
@@ -146,13 +160,55 @@ def test_citing_an_excerpt_says_so(policy_assistant):
     assert excerpts, "the corpus marks some documents 节选"
     chunk = min(excerpts, key=lambda c: (c.source, c.index))
     passages = [Passage(chunk, score=0.5)]
-    start, end = max(split_sentences(chunk.text), key=lambda s: s[1] - s[0])
-    sentence = Sentence(0, start, end, chunk.text[start:end], 1.0)
-    answer = compose("问题", passages, [sentence])
+    sentence = max(sentences_of(chunk, 0), key=lambda s: len(s.text))
+    answer = compose("问题", passages, [sentence], TODAY)
     assert answer.citations[0].is_excerpt
     assert "节选" in answer.text
     assert "[1]为节选文本" in answer.text
     check_citations(answer, passages)
+
+
+def test_a_past_deadline_is_marked_and_a_future_one_is_not(policy_assistant):
+    passages = policy_assistant.retrieve("创新联合体补充申报什么时候截止？")
+    rank = next(i for i, p in enumerate(passages) if "2025年5月8日" in p.chunk.text)
+    sentence = sentence_with(passages, rank, "2025年5月8日")
+    past = compose("问题", passages, [sentence], dt.date(2026, 11, 30))
+    assert f"{sentence.text}（已截止）[1]" in past.text
+    before = compose("问题", passages, [sentence], dt.date(2025, 4, 20))
+    assert "已截止" not in before.text
+
+
+def test_an_announcement_used_for_a_general_question_is_marked(policy_assistant):
+    passages = policy_assistant.retrieve("研发机构认定奖励每家多少钱？")
+    rank = next(i for i, p in enumerate(passages) if "公示" in p.chunk.meta.title)
+    sentence = sentence_with(passages, rank, "3万元")
+    general = compose("研发机构认定奖励每家多少钱？", passages, [sentence], TODAY)
+    assert "一次性公示" in general.text
+    asked = compose("第一批公示奖励多少？", passages, [sentence], TODAY, general=False)
+    assert "一次性公示" not in asked.text
+
+
+def test_a_which_clause_question_names_title_and_heading_path(policy_assistant):
+    passages = policy_assistant.retrieve("2025年政策意见里数字经济制造业奖励是第几条？")
+    rank = next(i for i, p in enumerate(passages) if "每增100万元最高奖励500元" in p.chunk.text)
+    sentence = sentence_with(passages, rank, "每增100万元最高奖励500元")
+    answer = compose("问题", passages, [sentence], TODAY, clause=True)
+    chunk = passages[rank].chunk
+    assert answer.text.startswith(f"见《{chunk.meta.title}》（慈政办发〔2025〕20号）“{chunk.section}”：")
+    assert "1.加大数字经济制造业培育力度" in chunk.section
+
+
+def test_a_two_part_question_gets_a_sentence_for_each_part(policy_assistant):
+    answer = policy_assistant.ask("企业创新联合体补充申报找谁咨询，电话多少？")
+    assert not answer.refused
+    assert "魏佳锦" in answer.text and "89591370" in answer.text
+
+
+def test_a_comparison_quotes_both_years(policy_assistant):
+    answer = policy_assistant.ask("2024年和2025年数字经济制造业企业每增100万元营收分别奖励多少？")
+    assert not answer.refused, answer.text
+    assert "每增100万元奖励1000元" in answer.text and "每增100万元最高奖励500元" in answer.text
+    assert {c.date[:4] for c in answer.citations} == {"2024", "2025"}
 
 
 # --------------------------------------------------------------------- refusal

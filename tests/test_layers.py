@@ -13,11 +13,12 @@ LAYERS = [
     ["errors"],
     ["config", "documents"],
     ["loaders", "metadata", "chunking", "numbers", "question", "cache_db", "manifest", "accounts", "model_files",
-     "protocols"],
-    ["corpus", "embedding_cache", "embeddings", "keyword", "store", "feedback", "llm"],
-    ["ingestion", "retrieval"],
-    ["answer"],
-    ["qa", "library", "render"],
+     "protocols", "normalize", "corrections", "decision"],
+    ["corpus", "embedding_cache", "embeddings", "keyword", "store", "feedback", "llm", "reading"],
+    ["retrieval", "sentences"],
+    ["ingestion", "answer"],
+    ["constraints", "metadata_answer", "library", "render"],
+    ["qa"],
     ["ui", "__main__"],
 ]
 LAYER_OF = {module: i for i, modules in enumerate(LAYERS) for module in modules}

@@ -1,0 +1,81 @@
+"""What a question pins down, checked against what would be quoted.
+
+A question about 2023 must not get a 2024 figure, one about 宁波 must not
+get Cixi's, one about 第二批 must not get 第一批's, however close the words.
+Each year, place and batch the question names must hold for a quoted
+sentence: in its text, or in its document's title, date or issuing body.
+When one does not, the answer is a refusal that says what is missing and
+shows the nearest passage, marked as such, with its citation.
+"""
+from __future__ import annotations
+
+from .answer import Choice, attribution, context_of
+from .documents import Answer
+from .normalize import normalize
+from .reading import Reading, jurisdiction, provides
+from .retrieval import Passage
+from .sentences import Sentence
+
+_KIND_NAMES = {
+    "money": "具体金额", "reward": "具体的奖补标准", "date": "具体日期", "count": "具体数量", "percent": "具体比例",
+    "who": "具体的单位或人员", "phone": "联系电话", "address": "地址", "figure": "具体数字",
+}
+
+
+def unmet(reading: Reading, passages: list[Passage], choice: Choice, names: list[str] = ()) -> list[str]:
+    """Descriptions (Chinese) of the question's constraints no chosen
+    sentence meets, e.g. ["关于2023年的这项内容", "具体金额"]. ``names``:
+    programme names the question uses, which the quoted sentences or their
+    headings must name too (else the answer is about another programme)."""
+    missing = [_KIND_NAMES[k] for k in reading.kinds if not any(provides(s.norm, k) for s in choice.sentences)]
+    missing += [f"关于{what}的这项内容" for what in _unmet_scope(reading, passages, choice)]
+    missing += [f"关于“{name}”的这项内容" for name in names
+                if not any(name in s.norm or name in context_of(passages[s.passage_rank]) for s in choice.sentences)]
+    return missing
+
+
+def _unmet_scope(reading: Reading, passages: list[Passage], choice: Choice) -> list[str]:
+    missing = []
+    for year in reading.years:
+        if not any(_year_holds(str(year), s, passages[s.passage_rank]) for s in choice.sentences):
+            missing.append(f"{year}年")
+    for place in reading.places:
+        if not any(_place_holds(place, s, passages[s.passage_rank]) for s in choice.sentences):
+            missing.append(place)
+    for batch in reading.batches:
+        if not any(f"第{batch}批" in s.norm or f"第{batch}批" in context_of(passages[s.passage_rank])
+                   for s in choice.sentences):
+            missing.append(f"第{batch}批")
+    return missing
+
+
+def _year_holds(year: str, sentence: Sentence, passage: Passage) -> bool:
+    """In the sentence, its passage, or its document's title or date; a
+    government work report delivered early in a year reviews the year
+    before, so it holds that year too."""
+    meta = passage.chunk.meta
+    reviewed = meta.doc_type == "工作报告" and meta.year is not None and str(meta.year - 1) == year
+    return year in sentence.norm or year in context_of(passage) or year in normalize(passage.chunk.text) or reviewed
+
+
+def _place_holds(place: str, sentence: Sentence, passage: Passage) -> bool:
+    meta = passage.chunk.meta
+    return place in sentence.norm or place in meta.title or jurisdiction(meta.issuer) == place or place in meta.issuer
+
+
+def near_miss(question: str, missing: list[str], nearest: Answer) -> Answer:
+    """A refusal naming what the documents lack, then the nearest passage
+    (``nearest``, an extractive answer) marked as not what was asked. It
+    keeps the nearest answer's citations."""
+    what = "、".join(missing)
+    text = f"现有文件中没有{what}，无法按您的问题回答。以下是最接近的原文，仅供参考，并非您问的内容：\n{nearest.text}"
+    return Answer(question=question, text=text, citations=nearest.citations, refused=True)
+
+
+def cut_off(question: str, sentence: Sentence, passage: Passage, citation_answer: Answer) -> Answer:
+    """A refusal for a question whose answer would be where an excerpt stops."""
+    text = (
+        f"现有文件（{attribution(passage)}）是节选，相关条款在此处被截断，无法确认完整内容，为避免误导不作推测。"
+        f"截断处原文：{sentence.text}[1]"
+    )
+    return Answer(question=question, text=text, citations=citation_answer.citations, refused=True)

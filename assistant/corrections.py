@@ -1,0 +1,111 @@
+"""Term correction: a question word the documents never use is matched to
+a word they do use that sounds the same (科创代 → 科创贷, 甬易版 → 甬易办,
+尚林英才 → 上林英才).
+
+Only words of three or more characters are corrected, only against the
+passages retrieved for the question (so a correction always points at
+text the answer can quote), and only when the typed word occurs in none of
+them: two-character homophones are too many to guess between. A stretch
+that cuts through a real word of the question (企业营 of 企业营收) is never
+a typed word. A word is matched by toneless pinyin, exactly, and may
+differ from what it is corrected to in at most a third of its characters
+(rapidfuzz edit distance): 上林英材 → 上林英才, never a different word that
+happens to sound alike.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{3,}")
+_MIN, _MAX = 3, 6
+
+
+@dataclass(frozen=True)
+class Correction:
+    typed: str
+    meant: str
+
+
+@lru_cache(maxsize=4096)
+def char_pinyin(text: str) -> tuple[str, ...]:
+    """Toneless pinyin of each character of ``text`` (other characters as they are)."""
+    from pypinyin import lazy_pinyin
+
+    return tuple(lazy_pinyin(text, errors=_as_they_are))  # type: ignore[arg-type]  # a list keeps one item per character
+
+
+def _as_they_are(text: str) -> list[str]:
+    return list(text)
+
+
+def correct(question: str, texts: list[str], cut: Callable[[str], list[str]],
+            is_word: Callable[[str], bool]) -> tuple[str, list[Correction]]:
+    """``question`` with words that occur in none of ``texts`` replaced by a
+    same-sounding word of ``texts``, and the corrections made. ``cut``
+    splits a run of characters into words; ``is_word`` says whether one is
+    a real word."""
+    found: list[Correction] = []
+    for match in _CJK_RUN.finditer(question):
+        run = match.group(0)
+        cuts = _cuts(cut(run), is_word)
+        found += _corrections_in(run, texts, cuts)
+    for c in found:
+        question = question.replace(c.typed, c.meant)
+    return question, found
+
+
+def _cuts(tokens: list[str], is_word: Callable[[str], bool]) -> set[int]:
+    """Offsets strictly inside a real word of the run: no typed word may
+    start or end there."""
+    inside: set[int] = set()
+    at = 0
+    for token in tokens:
+        if len(token) > 1 and is_word(token):
+            inside.update(range(at + 1, at + len(token)))
+        at += len(token)
+    return inside
+
+
+def _corrections_in(run: str, texts: list[str], inside: set[int]) -> list[Correction]:
+    out: list[Correction] = []
+    size = min(_MAX, len(run))
+    while size >= _MIN:
+        for start in range(len(run) - size + 1):
+            typed = run[start : start + size]
+            if start in inside or start + size in inside:
+                continue
+            if any(c.typed in typed or typed in c.typed for c in out) or any(typed in t for t in texts):
+                continue
+            meant = _sounds_like(typed, texts)
+            if meant:
+                out.append(Correction(typed, meant))
+        size -= 1
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _starts(text: str) -> dict[str, list[int]]:
+    """Positions in ``text`` by the pinyin of the character there."""
+    index: dict[str, list[int]] = {}
+    for i, sound in enumerate(char_pinyin(text)):
+        index.setdefault(sound, []).append(i)
+    return index
+
+
+def _sounds_like(typed: str, texts: list[str]) -> str | None:
+    from rapidfuzz.distance import Levenshtein
+
+    target = char_pinyin(typed)
+    size = len(typed)
+    for text in texts:
+        sounds = char_pinyin(text)
+        for i in _starts(text).get(target[0], []):
+            candidate = text[i : i + size]
+            if len(candidate) < size or candidate == typed or not _CJK_RUN.fullmatch(candidate):
+                continue
+            if sounds[i : i + size] == target and Levenshtein.distance(candidate, typed) <= size // 3:
+                return candidate
+    return None

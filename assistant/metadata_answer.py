@@ -1,0 +1,78 @@
+"""Questions about a document itself (its 文号, issuing body, date, title,
+validity, or whether the text is complete), answered from its metadata and
+citing the document's head.
+
+A field the document does not state (a 2023 policy whose 文号 the copy does
+not give) is not guessed: the answer is a refusal saying so, with the
+document cited.
+"""
+from __future__ import annotations
+
+from .answer import cn_date
+from .documents import Answer, Chunk, Citation
+from .reading import Reading
+from .sentences import split_sentences
+
+_FIELD_NAMES = {
+    "doc_number": "文号",
+    "issuer": "发文机关",
+    "date": "成文日期",
+    "title": "标题",
+    "validity": "有效性",
+    "completeness": "完整性",
+}
+
+
+def metadata_answer(reading: Reading, documents: list[list[Chunk]], scores: list[float]) -> Answer:
+    """The answer for ``reading`` from the metadata of the given documents
+    (each as its chunks, in order; two for a comparison); each is cited by
+    its first sentence."""
+    parts, citations, missing = [], [], []
+    for n, (chunks, score) in enumerate(zip(documents, scores), start=1):
+        head, last = chunks[0], chunks[-1]
+        citations.append(_head_citation(n, head, score))
+        values = {field: _value(field, head, last) for field in reading.meta_fields}
+        title = f"《{head.meta.title}》" if head.meta.title else head.source
+        gaps = [_FIELD_NAMES[f] for f, v in values.items() if not v]
+        if gaps:
+            missing.append(f"{title}没有标注{'、'.join(gaps)}[{n}]")
+            continue
+        said = [values[f] for f in reading.meta_fields if f != "title"]
+        parts.append(f"{title}{'，' if said else ''}{'，'.join(said)}。[{n}]")
+    if missing:
+        text = f"现有文件中，{'；'.join(missing)}，无法回答，为避免误导不作推测。"
+        return Answer(question=reading.question, text=text, citations=citations, refused=True)
+    return Answer(question=reading.question, text="".join(parts), citations=citations)
+
+
+def _value(field: str, head: Chunk, last: Chunk) -> str:
+    meta = head.meta
+    if field == "doc_number":
+        return f"文号为{meta.doc_number}" if meta.doc_number else ""
+    if field == "issuer":
+        verb = "答复单位" if meta.doc_type == "建议答复" else "发文机关"
+        return f"{verb}为{meta.issuer}" if meta.issuer else ""
+    if field == "date":
+        return f"成文日期为{cn_date(meta.date)}" if meta.date else ""
+    if field == "title":
+        return meta.title
+    if field == "validity":
+        validity = str(getattr(meta, "validity", ""))  # DocMeta.validity comes with agents' metadata edits
+        return f"有效性为“{validity}”" if validity else ""
+    if field == "completeness":
+        if not meta.is_excerpt:
+            return "资料库中的文本为全文" if meta.completeness else ""
+        spans = split_sentences(last.text)
+        tail = last.text[spans[-1][0]:spans[-1][1]] if spans else ""
+        return f"资料库中的文本为节选，正文在“{tail}”处截断" if tail else "资料库中的文本为节选"
+    return ""
+
+
+def _head_citation(n: int, head: Chunk, score: float) -> Citation:
+    spans = split_sentences(head.text)
+    start, end = spans[0] if spans else (0, min(len(head.text), 60))
+    return Citation(
+        n=n, chunk_id=head.id, source=head.source, title=head.meta.title, issuer=head.meta.issuer,
+        date=head.meta.date, section=head.section, quote=head.text[start:end], score=round(score, 4),
+        page=head.page, is_excerpt=head.meta.is_excerpt, chunk_start=head.start, quote_start=head.start + start,
+    )

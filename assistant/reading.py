@@ -1,0 +1,162 @@
+"""What a question asks and what it pins down, read once before anything
+is searched.
+
+A ``Reading`` holds the question in matching form (see ``normalize``),
+what kind of answer fits (a sum, a date, a count, a share, a body, a
+person, a document's metadata), and the constraints the answer must meet:
+the years, places and batches the question names. The answer pipeline
+checks each constraint against the quoted sentence and its document
+instead of guessing from word overlap.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .normalize import normalize
+
+# What a question asks for, and what a sentence must hold to provide it.
+ASKED_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    "money": (
+        re.compile(r"多少钱|多少资金|多少经费|(兑付|兑现|预算|投入|支出|收入)(了)?多少|金额|几万|几百|几千|几个亿|多少个亿|多少万"),
+        re.compile(r"\d[\d.,]*\s*(万|亿)?元"),
+    ),
+    "reward": (
+        re.compile(r"(奖励|奖|补助|补|资助|给|扶持|补贴|支持|拿)(了)?多少|多少(奖励|补助|资助|补贴)|(奖励|补助|资助|补贴)(标准|额度)|封顶|上限|最多(能)?(拿|奖|给|补)"),
+        re.compile(r"\d[\d.,]*\s*(万|亿)?元|\d\s*%"),
+    ),
+    "date": (
+        re.compile(r"什么时候|何时|哪天|哪一天|截止|几号|几月|哪个月|什么日期|哪一日"),
+        re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}-\d{2}-\d{2}|\d{4}\s*年\s*\d{1,2}\s*月"),
+    ),
+    "count": (
+        re.compile(r"多少(家|个(?!亿|百分点)|户|项|名|类|人|批|条|所|件)|(?<!第)几(家|个(?!亿|百分点)|户|项|名|类|人|批|条|所|件)"),
+        re.compile(r"\d+\s*(余|多)?\s*(家|个|户|项|名|类|人|批|条|所|件)"),
+    ),
+    "percent": (
+        re.compile(r"比例|比重|百分之|多少%|百分比|增速|增幅|增长了多少|涨了多少|强度|几个点|占比"),
+        re.compile(r"\d\s*%|百分点"),
+    ),
+    "who": (
+        re.compile(r"谁|哪位|联系人|(哪个|什么|哪家|哪些)(部门|单位|机构|平台)|责任单位"),
+        re.compile(r"联系人|代表|市长|局长|主任|书记|牵头|责任单位|[“\"][^”\"]{2,12}[”\"]"
+                   r"|(市|省|区|县|镇)[\u4e00-\u9fff]{0,6}(局|厅|办公室|委员会|管委会|人民政府)"),
+    ),
+    "phone": (
+        re.compile(r"电话|号码|联系方式|传真"),
+        re.compile(r"\d{7,}|\d{3,4}-\d{7,8}"),
+    ),
+    "address": (
+        re.compile(r"地址|寄到|在哪(里|儿)?(办|交|递)|邮编"),
+        re.compile(r"(路|街|大道|号|室|邮编|邮政编码)"),
+    ),
+}
+_ASKS_ANY_FIGURE = re.compile(r"多少|(?<!第)几(?![条项点批部])")
+_HAS_FIGURE = re.compile(r"\d")
+_YEAR_FIGURE = re.compile(r"(19|20)\d\d\s*(年|版)")
+# "When was it issued / answered": about the document, not a date in its text.
+_ASKS_DOC_DATE = re.compile(
+    r"(印发|发布|答复|成文|落款|发文|出台)[^？?]{0,8}(哪天|什么时候|何时|日期|时间)|(哪天|什么时候|何时)[^？?]{0,8}(印发|发布|答复|成文|出台)"
+)
+
+# Metadata questions: which field of the document they ask for.
+_META_FIELDS: list[tuple[str, re.Pattern[str]]] = [
+    ("doc_number", re.compile(r"文号|发文字号|发文号")),
+    ("issuer", re.compile(r"(部门|单位|机关)[^,，?？]{0,6}(印发|发布|发的|出的|答复)|发文(机关|单位)|印发(单位|机关)|由谁(印发|发布|答复)|谁(发的|印发|发布)")),
+    ("date", _ASKS_DOC_DATE),
+    ("title", re.compile(r"(文件|通知|意见|答复|办法|规定|建议)的?(全称|全名|标题|名称)|(全称|标题|全名)(是什么|叫什么)")),
+    ("validity", re.compile(r"(还)?有效(吗|性)|废止|失效|被替代|现行")),
+    ("completeness", re.compile(r"全文吗|是全文|完整吗|是不是全文|节选|摘录|不完整")),
+]
+
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=\s*(?:年|版|年度))")
+_BATCH = re.compile(r"第(\d+)批")
+PLACES = ("慈溪", "宁波", "浙江", "余姚", "鄞州", "杭州", "温州", "绍兴", "嘉兴", "湖州", "金华", "台州", "舟山", "丽水",
+          "衢州", "上海", "北京", "深圳", "江苏", "广东", "象山", "宁海", "奉化", "镇海", "北仑", "海曙", "江北")
+# Towns and streets of Cixi: a document of one of them belongs to 慈溪 too.
+CIXI_TOWNS = ("桥头", "掌起", "横河", "周巷", "龙山", "观海卫", "逍林", "宗汉", "坎墩", "浒山", "白沙路", "古塘", "长河",
+              "胜山", "新浦", "匡堰", "附海", "崇寿", "庵东", "天元")
+_PLACE = re.compile("|".join(PLACES + tuple(t + suffix for t in CIXI_TOWNS for suffix in ("镇", "街道"))))
+
+
+@dataclass
+class Reading:
+    question: str  # as asked (cleaned)
+    text: str  # normalised for matching
+    kinds: list[str] = field(default_factory=list)  # money | date | count | percent | figure
+    years: list[int] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    batches: list[int] = field(default_factory=list)
+    meta_fields: list[str] = field(default_factory=list)  # doc_number | issuer | date | title | validity | completeness
+    parts: list[str] = field(default_factory=list)  # the sub-questions of a multi-part question (normalised)
+
+    @property
+    def asks_metadata(self) -> bool:
+        return bool(self.meta_fields)
+
+
+# English a user may mix in, and the words the documents use for it.
+GLOSSARY = {"GDP": "地区生产总值", "R&D": "研发", "AI": "人工智能", "IT": "信息技术"}
+_GLOSSARY = re.compile("|".join(re.escape(k) for k in GLOSSARY), re.IGNORECASE)
+
+
+def read_question(question: str) -> Reading:
+    text = _GLOSSARY.sub(lambda m: GLOSSARY[m.group(0).upper()], normalize(question))
+    return Reading(
+        question=question,
+        text=text,
+        kinds=asked_kinds(text),
+        years=sorted({int(y) for y in _YEAR.findall(text)}),
+        places=sorted({_place_name(p) for p in _PLACE.findall(text)}),
+        batches=sorted({int(b) for b in _BATCH.findall(text)}),
+        meta_fields=[name for name, pattern in _META_FIELDS if pattern.search(text)],
+        parts=split_parts(text),
+    )
+
+
+_PART_END = re.compile(r"[？?；;]|[，,](?=[^，,？?]*(?:多少|几|什么|哪|怎么|吗|谁|如何|是否|呢))")
+
+
+def split_parts(text: str) -> list[str]:
+    """The sub-questions of ``text`` (一般类…和3+3…分别按多少比例、最高奖多少?
+    stays one; 找谁咨询，电话多少? is two), or [] for a one-part question."""
+    parts = [p.strip(" ，,。:：") for p in _PART_END.split(text)]
+    parts = [p for p in parts if len(p) >= 2]
+    return parts if len(parts) > 1 else []
+
+
+def _place_name(found: str) -> str:
+    return found.removesuffix("街道").removesuffix("镇") if found not in PLACES else found
+
+
+_YES_NO = re.compile(r"(吗|么|是否|有没有|能不能|可不可以|算不算|是不是)")
+
+
+def asked_kinds(text: str) -> list[str]:
+    """What the (normalised) question asks for: money, date, count,
+    percent, …, or failing those any figure (多少/几). A yes-or-no part
+    (自筹比例有限制吗?) asks for no figure."""
+    asking = "，".join(p for p in (split_parts(text) or [text]) if not _YES_NO.search(p))
+    kinds = [kind for kind, (asks, _) in ASKED_KINDS.items() if asks.search(asking)]
+    text = asking
+    if "date" in kinds and _ASKS_DOC_DATE.search(text):
+        kinds.remove("date")
+    if not kinds and _ASKS_ANY_FIGURE.search(text) and not _ASKS_DOC_DATE.search(text):
+        kinds.append("figure")
+    return kinds
+
+
+def provides(text: str, kind: str) -> bool:
+    """Does the (normalised) sentence hold what ``kind`` asks for?"""
+    if kind == "figure":  # a figure other than a year
+        return bool(_HAS_FIGURE.search(_YEAR_FIGURE.sub("", text)))
+    return bool(ASKED_KINDS[kind][1].search(text))
+
+
+def jurisdiction(issuer: str) -> str:
+    """The place whose body issued a document, the most specific one named:
+    慈溪 for 慈溪市科学技术局 and for Cixi's towns, 鄞州 for 宁波市鄞州区…"""
+    if any(town in issuer for town in CIXI_TOWNS):
+        return "慈溪"
+    named = [p for p in PLACES if p in issuer]
+    return max(named, key=issuer.index) if named else ""
