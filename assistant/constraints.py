@@ -9,6 +9,8 @@ shows the nearest passage, marked as such, with its citation.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .answer import Choice, attribution, context_of
 from .documents import Answer
 from .normalize import normalize
@@ -22,7 +24,7 @@ _KIND_NAMES = {
 }
 
 
-def unmet(reading: Reading, passages: list[Passage], choice: Choice, names: list[str] = ()) -> list[str]:
+def unmet(reading: Reading, passages: list[Passage], choice: Choice, names: Sequence[str] = ()) -> list[str]:
     """Descriptions (Chinese) of the question's constraints no chosen
     sentence meets, e.g. ["关于2023年的这项内容", "具体金额"]. ``names``:
     programme names the question uses, which the quoted sentences or their
