@@ -14,6 +14,7 @@ _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.
 _CN_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fa5]{1,10}[〔\[【(（]\d{4}[〕\]】)）]\s*\d+\s*号")
 _SENTENCE_PUNCT = re.compile(r"[。，,；;！？!?]")
+_NOT_FRONT = ("inferred", "original")  # worked out here, never read from front matter
 _ISSUER_SUFFIX = re.compile(r"(局|厅|委|办|办公室|办公厅|政府|委员会|中心|院|部|会|管委会|公司)$")
 
 # Title keywords → document type. Order matters: a 通知 that 印发 a policy is a policy.
@@ -46,7 +47,7 @@ def build_meta(front: dict, body: str) -> DocMeta:
     inferred = infer_meta(body)
     if not front:
         return inferred
-    fields: dict[str, Any] = {k: str(front.get(k, "") or "") for k in DocMeta.__dataclass_fields__ if k != "inferred"}
+    fields: dict[str, Any] = {k: str(front.get(k, "") or "") for k in DocMeta.__dataclass_fields__ if k not in _NOT_FRONT}
     meta = DocMeta(**fields)
     # Fill gaps from the text; front matter wins where it speaks.
     for name in ("title", "issuer", "date", "doc_number", "doc_type"):

@@ -209,3 +209,56 @@ def index_problems(index_dir: Path, corpus_dir: Path | None = None, collection: 
         problems += [f"file neither indexed nor failed: {f}" for f in sorted(files - set(entries) - set(failed))]
         problems += [f"manifest lists a file that is gone: {s}" for s in sorted(set(entries) - files)]
     return problems
+
+
+# --- Word files with real structure (numbering, heading styles), made at test time ---
+
+
+SECTIONS = [  # (heading, the sentence under it)
+    ("申领对象", "在慈溪市注册的科技型中小企业可以申领海鸥创新券。"),
+    ("申领标准", "海鸥创新券每家企业每年最多申领5万元。"),
+    ("申领流程", "企业在线提交申请，经市科学技术局审核后十个工作日内发放。"),
+]
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def policy_docx(path: Path, headings: str = "typed", title: str = "关于开展海鸥创新券申领工作的通知（测试用）",
+                issuer: str = "慈溪市科学技术局") -> Path:
+    """A short notice with three sections 一、二、三 (SECTIONS), written as a
+    person would in Word: ``typed`` — the 一、 typed into the text;
+    ``numbered`` — Word's own 一、二、三 list numbering (chineseCounting);
+    ``styled`` — 标题 2 heading style, no numbers at all."""
+    import docx
+    from docx.oxml import parse_xml
+
+    document = docx.Document()
+    document.add_heading(title, level=1)
+    num_id = _chinese_list(document) if headings == "numbered" else None
+    for i, (heading, sentence) in enumerate(SECTIONS):
+        if headings == "typed":
+            document.add_paragraph("一二三"[i] + "、" + heading)
+        elif headings == "styled":
+            document.add_heading(heading, level=2)
+        else:
+            paragraph = document.add_paragraph(heading)
+            paragraph._p.get_or_add_pPr().append(parse_xml(
+                f'<w:numPr xmlns:w="{_W}"><w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr>'))
+        document.add_paragraph(sentence)
+    document.add_paragraph(issuer)
+    document.add_paragraph("2026年1月5日")
+    document.save(path)
+    return path
+
+
+def _chinese_list(document) -> int:
+    """Add a numbering definition 一、二、三 (level 0) and return its numId."""
+    from docx.oxml import parse_xml
+
+    numbering = document.part.numbering_part.element
+    numbering.insert(0, parse_xml(
+        f'<w:abstractNum xmlns:w="{_W}" w:abstractNumId="90"><w:lvl w:ilvl="0"><w:start w:val="1"/>'
+        '<w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>'
+        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="（%2）"/></w:lvl>'
+        '</w:abstractNum>'))
+    numbering.append(parse_xml(f'<w:num xmlns:w="{_W}" w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+    return 90

@@ -10,7 +10,7 @@ from conftest import ROOT
 
 PACKAGE = ROOT / "assistant"
 LAYERS = [
-    ["errors"],
+    ["errors", "docx_structure"],
     ["config", "documents"],
     ["loaders", "metadata", "chunking", "numbers", "question", "cache_db", "manifest", "accounts", "model_files",
      "protocols"],
