@@ -149,6 +149,11 @@ class Settings:
         return Path(self.index_dir) / "feedback.sqlite"
 
     @property
+    def metadata_db(self) -> Path:
+        """Agents' corrections of document metadata and issuer names (meta_edits.py)."""
+        return Path(self.index_dir) / "metadata_edits.sqlite"
+
+    @property
     def token_cache(self) -> Path:
         return Path(self.embedding_cache).with_name("keyword_tokens.sqlite")
 

@@ -34,6 +34,7 @@ from .documents import Chunk, Document
 from .errors import CorpusNotFoundError, ReasonError
 from .loaders import LoadError
 from .manifest import Entry, Manifest
+from .meta_edits import apply_edits
 from .store import VectorStore
 
 
@@ -141,6 +142,7 @@ class _Ingestion:
         docs = self._read_changed(files, keep)
         self._embed_and_store(docs, self._duplicate_entries(same, hashes, docs))
         self._record_failures()
+        apply_edits(self.settings, self.store, self.manifest)  # agents' corrections, issuer names
         if not self.manifest.path.exists():
             self.manifest.save()
         self.report.chunks_total = self.store.count()

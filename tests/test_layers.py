@@ -15,8 +15,9 @@ LAYERS = [
     ["loaders", "metadata", "chunking", "numbers", "question", "cache_db", "manifest", "accounts", "model_files",
      "protocols"],
     ["corpus", "embedding_cache", "embeddings", "keyword", "store", "feedback", "llm"],
+    ["meta_edits"],
     ["ingestion", "retrieval"],
-    ["answer"],
+    ["answer", "meta_admin"],
     ["qa", "library", "render"],
     ["ui", "__main__"],
 ]
