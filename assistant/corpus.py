@@ -19,7 +19,8 @@ def read_document(path: Path, source: str, data: bytes | None = None) -> Documen
     cut = len(loaded.text) - len(body)
     pages = [(max(0, start - cut), number) for start, number in loaded.pages]
     headings = [(start - cut, level) for start, level in loaded.headings if start >= cut]
-    return Document(source, hashlib.sha256(data).hexdigest(), body, build_meta(front, body), pages, headings)
+    meta = build_meta(front, body, headings[0][0] if headings else None)
+    return Document(source, hashlib.sha256(data).hexdigest(), body, meta, pages, headings)
 
 
 def corpus_files(corpus_dir: Path) -> dict[str, Path]:

@@ -102,8 +102,11 @@ def ingest(
     if index_dir is not None:
         settings = settings.with_(index_dir=Path(index_dir))
     corpus_dir = Path(corpus_dir or settings.corpus_dir)
+    started = time.perf_counter()
     with index_lock(Path(settings.index_dir), wait):
-        return _Ingestion(settings, corpus_dir, rebuild, progress).run()
+        report = _Ingestion(settings, corpus_dir, rebuild, progress).run()
+    report.seconds = time.perf_counter() - started  # waiting for the lock and opening the index included
+    return report
 
 
 class _Ingestion:
@@ -131,7 +134,6 @@ class _Ingestion:
         self.manifest.save()
 
     def run(self) -> IngestReport:
-        started = time.perf_counter()
         if not self.corpus_dir.is_dir():
             raise CorpusNotFoundError(f"找不到文档目录：{self.corpus_dir}")
         files = corpus_files(self.corpus_dir)
@@ -146,7 +148,6 @@ class _Ingestion:
         if not self.manifest.path.exists():
             self.manifest.save()
         self.report.chunks_total = self.store.count()
-        self.report.seconds = time.perf_counter() - started
         return self.report
 
     def _recover_if_interrupted(self) -> None:

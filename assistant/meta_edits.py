@@ -95,7 +95,7 @@ class LogItem:
     def row(self) -> list[str]:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.ts))
         what = "发布单位名称对照" if self.field == ALIAS_FIELD else FIELD_NAMES.get(self.field, self.field)
-        return [when, self.user, self.source or "—", what, self.old, self.new]
+        return [when, self.user, self.source or "—", what, self.old or "（空）", self.new or "（空）"]
 
 
 class MetaEdits:

@@ -10,15 +10,15 @@ from conftest import ROOT
 
 PACKAGE = ROOT / "assistant"
 LAYERS = [
-    ["errors", "docx_structure"],
+    ["errors", "docx_structure", "ui_confirm"],
     ["config", "documents"],
     ["loaders", "metadata", "chunking", "numbers", "question", "cache_db", "manifest", "accounts", "model_files",
-     "protocols"],
-    ["corpus", "embedding_cache", "embeddings", "keyword", "store", "feedback", "llm"],
+     "protocols", "app_client"],
+    ["corpus", "embedding_cache", "embeddings", "keyword", "store", "feedback", "llm", "ui_locale"],
     ["meta_edits"],
     ["ingestion", "retrieval"],
     ["answer", "meta_admin"],
-    ["qa", "library", "render"],
+    ["qa", "library", "render", "ui_metadata"],
     ["ui", "__main__"],
 ]
 LAYER_OF = {module: i for i, modules in enumerate(LAYERS) for module in modules}
