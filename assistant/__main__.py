@@ -60,13 +60,14 @@ def _from_app(url: str, args, started: float) -> dict | None:
 
 
 def _local(settings: Settings, args, started: float) -> int:
+    from .meta_edits import canonical_issuer
     from .qa import Assistant
     from .retrieval import Filters
 
     if not settings.manifest_path.exists() and not settings.chroma_host:
         print(f"索引不存在：{settings.index_dir}。请先运行 python ingest.py --index {settings.index_dir}", file=sys.stderr)
         return 2
-    filters = Filters(args.issuer, args.doc_type, args.year_from, args.year_to)
+    filters = Filters(canonical_issuer(settings, args.issuer), args.doc_type, args.year_from, args.year_to)
     try:
         answer = Assistant(settings).ask(args.question, filters=filters)
     except ReasonError as exc:

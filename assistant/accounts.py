@@ -37,7 +37,7 @@ class AgentLogin:
         with self._lock:
             now = self._clock()
             if self._locked_until.get(name, 0.0) > now:
-                log.warning("login refused: %r is locked", name)
+                log.warning("登录被拒：账号 %r 已锁定", name)
                 return False
             if self._matches(name, password):
                 self._failures.pop(name, None)
@@ -69,4 +69,4 @@ class AgentLogin:
         if len(failures) >= MAX_FAILURES:
             self._locked_until[name] = now + LOCK_S
             failures.clear()
-            log.warning("login: %r locked for %d s after %d failures", name, LOCK_S, MAX_FAILURES)
+            log.warning("登录：账号 %r 连续 %d 次输错密码，锁定 %d 分钟", name, MAX_FAILURES, LOCK_S // 60)

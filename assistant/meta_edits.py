@@ -212,6 +212,14 @@ class Rules:
         return values
 
 
+def canonical_issuer(settings: Settings, name: str) -> str:
+    """The name an issuer filter should use: a variant becomes its canonical name."""
+    if not name:
+        return name
+    names = MetaEdits(settings.metadata_db).issuer_names() if settings.metadata_db.exists() else DEFAULT_ALIASES
+    return Rules({}, names).canonical(name)
+
+
 def file_values(meta: DocMeta) -> dict[str, str]:
     """The file's own values of the editable fields, read back from metadata
     that edits may have replaced."""

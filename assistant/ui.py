@@ -29,6 +29,7 @@ from .feedback import WORKLIST_COLUMNS, FeedbackLog
 from .library import DOCUMENT_COLUMNS, add_documents, delete_document, document_rows
 from .manifest import Manifest
 from .meta_admin import shown_meta, validity_by_source
+from .meta_edits import canonical_issuer
 from .qa import Assistant
 from .retrieval import Filters
 from .ui_confirm import CLEAR_JS, COPY_JS, PAGE_JS, WAIT_JS, export_note
@@ -166,6 +167,7 @@ class ChatHandlers:
     def ask(self, question: str, issuer: str = "", doc_type: str = "", year_from: int = 0, year_to: int = 0) -> dict:
         """Answer one question; returns the answer, refusal flag and citations
         (filters: issuing body, document type, year range; empty or 0 = none)."""
+        issuer = canonical_issuer(self.settings, issuer)  # a variant (市科技局) finds its office's documents
         answer = self.assistant.ask(question, (), Filters(issuer, doc_type, year_from or None, year_to or None))
         if answer.question:
             self.log.record_answer(answer)

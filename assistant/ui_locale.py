@@ -78,7 +78,7 @@ PREFIXES = {"user's message: ": "用户的问题：", "bot's message: ": "助手
 STATUS_BOXES = '[data-testid="status-tracker"], [data-testid="toast-body"]'
 STATUS_WORDS = [
     ["^queue:", "排队："], ["^processing", "处理中"], ["^(\\d+(?:\\.\\d+)?)s$", "$1 秒"],
-    ["^from cache$", "来自缓存"], ["^used cache$", "使用缓存"], ["^An error occurred\\.?$", "出错了。"],
+    ["^Loading\\.*$", "加载中…"], ["^from cache$", "来自缓存"], ["^used cache$", "使用缓存"], ["^An error occurred\\.?$", "出错了。"],
 ]
 
 _SCRIPT = """(() => {
@@ -161,13 +161,13 @@ _HTML_LANG = re.compile(rb'<html(\s[^>]*?)?\slang="en"')
 class ChineseLocale:
     """ASGI middleware: Gradio's HTML pages get ``SCRIPT`` first in <head>
     and lang="zh-CN". Pages are asked for uncompressed (Gradio compresses
-    otherwise); every other response passes through untouched."""
+    otherwise); every other request and response passes through untouched."""
 
     def __init__(self, app):
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["method"] != "GET" or "." in scope["path"].rsplit("/", 1)[-1]:
+        if scope["type"] != "http" or scope["method"] != "GET" or not _wants_page(scope):
             return await self.app(scope, receive, send)
         headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"accept-encoding"]
         start: dict = {}
@@ -190,6 +190,12 @@ class ChineseLocale:
             await send({"type": "http.response.body", "body": body})
 
         await self.app({**scope, "headers": headers}, receive, capture)
+
+
+def _wants_page(scope) -> bool:
+    """A browser opening a page (API calls, assets and streams are left alone)."""
+    accept = next((v for k, v in scope["headers"] if k.lower() == b"accept"), b"")
+    return b"text/html" in accept and "." not in scope["path"].rsplit("/", 1)[-1]
 
 
 def _is_html(start: dict) -> bool:

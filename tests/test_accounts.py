@@ -70,7 +70,7 @@ def test_unknown_names_are_locked_like_real_ones(login, caplog):
     for _ in range(MAX_FAILURES):
         login("nobody", "guess")
     login("nobody", "guess")
-    assert "'nobody' locked for" in caplog.text and "login refused: 'nobody' is locked" in caplog.text
+    assert "账号 'nobody' 连续 5 次输错密码，锁定" in caplog.text and "登录被拒：账号 'nobody' 已锁定" in caplog.text
 
 
 def test_concurrent_guesses_lock_after_exactly_max_failures(login):

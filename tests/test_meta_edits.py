@@ -169,3 +169,14 @@ def test_corrections_live_beside_the_manifest(library):
 
     page_meta = shown_meta(read_document(settings.corpus_dir / KJJ, KJJ).meta, entry)
     assert page_meta.doc_number == "慈科〔2025〕9号"
+
+
+def test_a_filter_by_a_variant_uses_the_canonical_name(library):
+    from assistant.meta_edits import canonical_issuer
+
+    _, settings = library
+    assert canonical_issuer(settings, "市科技局") == "慈溪市科学技术局"
+    assert canonical_issuer(settings, "市科技局、市财政局") == "慈溪市科学技术局、慈溪市财政局"
+    assert canonical_issuer(settings, "浙江省人民政府") == "浙江省人民政府" and canonical_issuer(settings, "") == ""
+    save_issuer_table(settings, [["市科技局", "宁波市科学技术局", 1]], "agent")
+    assert canonical_issuer(settings, "市科技局") == "宁波市科学技术局"
