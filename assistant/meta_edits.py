@@ -29,7 +29,7 @@ import sqlite3
 import threading
 import time
 from contextlib import closing
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .config import Settings
@@ -296,12 +296,11 @@ def _update_entries(manifest: Manifest, wanted: dict[str, DocMeta]) -> bool:
     """Manifest entries show the documents' metadata (a duplicate, its
     original's); True if any changed."""
     dirty = False
-    names = [f.name for f in fields(DocMeta) if f.name in EDITABLE]
     for entry in manifest.entries.values():
         meta = wanted.get(entry.same_as or entry.source)
         if meta is None:
             continue
-        for name in names:
+        for name in EDITABLE:
             if getattr(entry, name) != getattr(meta, name):
                 setattr(entry, name, getattr(meta, name))
                 dirty = True
