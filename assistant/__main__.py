@@ -53,7 +53,7 @@ def _from_app(url: str, args, started: float) -> dict | None:
     try:
         data = ask_app(url, args.question, args.issuer, args.doc_type, args.year_from, args.year_to)
     except AppUnavailable as exc:
-        print(f"未使用问答服务 {url}：{exc.reason}。改为在本机加载模型和索引（约需十秒）…", file=sys.stderr)
+        print(f"未使用问答服务 {url}：{exc.reason}。改为在本机加载模型和索引（需十秒以上）…", file=sys.stderr)
         return None
     print(f"已由正在运行的问答服务作答：{url}（用时 {time.perf_counter() - started:.2f} 秒）", file=sys.stderr)
     return data
