@@ -4,11 +4,15 @@
 """
 from __future__ import annotations
 
-import argparse
-import sys
-from pathlib import Path
+import time
 
-from assistant.config import Settings
+STARTED = time.perf_counter()  # before the heavy imports: 用时 is the whole run
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from assistant.config import Settings  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     except ReasonError as exc:
         print(f"导入失败：{exc.reason}", file=sys.stderr)
         return 2
+    report.seconds = time.perf_counter() - STARTED
     print(report.summary())
     return 0
 

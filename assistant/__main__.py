@@ -1,9 +1,18 @@
-"""Command line: ``python -m assistant ask "问题" [--index DIR] [--json]``."""
+"""Command line: ``python -m assistant ask "问题" [--url URL | --local] [--index DIR] [--json]``.
+
+A running app (``python app.py``) already holds the model and the index, so
+``ask`` puts the question to it through its /ask API and answers at once; the
+address is ``--url`` or ASSISTANT_URL (the app's default address unless set).
+Without an app there, or with ``--local``, or for an explicit ``--index``
+(the app serves its own index), it loads the model and index itself (about
+ten seconds). Which of the two answered is said on stderr, in Chinese.
+"""
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 from .config import Settings
@@ -11,12 +20,16 @@ from .errors import ReasonError
 
 
 def main(argv: list[str] | None = None) -> int:
+    started = time.perf_counter()
     settings = Settings()
     parser = argparse.ArgumentParser(prog="python -m assistant", description="慈溪科技创新政策问答")
     sub = parser.add_subparsers(dest="command", required=True)
     ask = sub.add_parser("ask", help="提问")
     ask.add_argument("question")
-    ask.add_argument("--index", type=Path, default=settings.index_dir, help="索引目录")
+    ask.add_argument("--url", default=None,
+                     help=f"正在运行的问答服务地址（默认取 ASSISTANT_URL：{settings.app_url or '未设置'}）；连不上时在本机加载")
+    ask.add_argument("--local", action="store_true", help="不使用正在运行的问答服务，在本机加载模型和索引")
+    ask.add_argument("--index", type=Path, default=None, help=f"在本机使用的索引目录（默认 {settings.index_dir}）")
     ask.add_argument("--json", action="store_true", help="输出 JSON")
     ask.add_argument("--issuer", default="", help="按发布单位筛选")
     ask.add_argument("--doc-type", default="", help="按文件类型筛选")
@@ -24,24 +37,51 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--year-to", type=int, default=None)
     args = parser.parse_args(argv)
 
+    url = "" if args.local else (args.url or (settings.app_url if args.index is None else ""))
+    if url:
+        data = _from_app(url, args, started)
+        if data is not None:
+            _print(data, args.json)
+            return 0
+    settings = settings.with_(index_dir=args.index or settings.index_dir)
+    return _local(settings, args, started)
+
+
+def _from_app(url: str, args, started: float) -> dict | None:
+    from .app_client import AppUnavailable, ask_app
+
+    try:
+        data = ask_app(url, args.question, args.issuer, args.doc_type, args.year_from, args.year_to)
+    except AppUnavailable as exc:
+        print(f"未使用问答服务 {url}：{exc.reason}。改为在本机加载模型和索引（需十秒以上）…", file=sys.stderr)
+        return None
+    print(f"已由正在运行的问答服务作答：{url}（用时 {time.perf_counter() - started:.2f} 秒）", file=sys.stderr)
+    return data
+
+
+def _local(settings: Settings, args, started: float) -> int:
+    from .meta_edits import canonical_issuer
     from .qa import Assistant
     from .retrieval import Filters
 
-    settings = settings.with_(index_dir=args.index)
     if not settings.manifest_path.exists() and not settings.chroma_host:
-        print(f"索引不存在：{args.index}。请先运行 python ingest.py --index {args.index}", file=sys.stderr)
+        print(f"索引不存在：{settings.index_dir}。请先运行 python ingest.py --index {settings.index_dir}", file=sys.stderr)
         return 2
-    filters = Filters(args.issuer, args.doc_type, args.year_from, args.year_to)
+    filters = Filters(canonical_issuer(settings, args.issuer), args.doc_type, args.year_from, args.year_to)
     try:
         answer = Assistant(settings).ask(args.question, filters=filters)
     except ReasonError as exc:
         print(f"无法回答：{exc.reason}", file=sys.stderr)
         return 2
-    if args.json:
-        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
-    else:
-        print(_plain(answer))
+    print(f"已在本机加载模型和索引作答：{settings.index_dir}（用时 {time.perf_counter() - started:.2f} 秒）", file=sys.stderr)
+    _print(answer.to_json(), args.json)
     return 0
+
+
+def _print(data: dict, as_json: bool) -> None:
+    from .app_client import answer_from_json
+
+    print(json.dumps(data, ensure_ascii=False, indent=2) if as_json else _plain(answer_from_json(data)))
 
 
 def _plain(answer) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import math
 import threading
 import time
 from collections import defaultdict, deque
@@ -36,13 +37,25 @@ class AgentLogin:
         with self._lock:
             now = self._clock()
             if self._locked_until.get(name, 0.0) > now:
-                log.warning("login refused: %r is locked", name)
+                log.warning("登录被拒：账号 %r 已锁定", name)
                 return False
             if self._matches(name, password):
                 self._failures.pop(name, None)
                 return True
             self._fail(name, now)
             return False
+
+    def refusal(self, name: str) -> str:
+        """Why a login as ``name`` is refused now, for the login page: the
+        lock and the minutes left, or the attempts left before one."""
+        with self._lock:
+            now = self._clock()
+            left = self._locked_until.get(name, 0.0) - now
+            if left > 0:
+                return (f"该账号已被锁定：连续输错密码 {MAX_FAILURES} 次。"
+                        f"请 {math.ceil(left / 60)} 分钟后再试，或联系管理员。")
+            recent = sum(1 for t in self._failures.get(name, ()) if t > now - WINDOW_S)
+        return f"账号或密码不正确。再输错 {MAX_FAILURES - recent} 次，该账号将被锁定 {int(LOCK_S // 60)} 分钟。"
 
     def _matches(self, name: str, password: str) -> bool:
         expected = self._users.get(name)
@@ -56,4 +69,4 @@ class AgentLogin:
         if len(failures) >= MAX_FAILURES:
             self._locked_until[name] = now + LOCK_S
             failures.clear()
-            log.warning("login: %r locked for %d s after %d failures", name, LOCK_S, MAX_FAILURES)
+            log.warning("登录：账号 %r 连续 %d 次输错密码，锁定 %d 分钟", name, MAX_FAILURES, LOCK_S // 60)

@@ -38,6 +38,10 @@ _FURNITURE = re.compile(
     r"规范性文件编号|文件编号|有效性|信息来源|阅读量|时间|本文来源|会员登录|您当前所在位置|政策库|"
     r"-\s*信息来源|—\s*\d+\s*—$|\d{2}\.\d{2}\.\d{4}\s+\d{2}:\d{2}$)"
 )
+# Headings at this level or above (第X章, 一、) start a chunk of their own
+# unless they sit under the chunk's current heading: a chunk never runs from
+# one such section into the next, so its heading path names every sentence.
+_SECTION_LEVEL = 2
 _LABEL_ONLY = re.compile(r"^[\u4e00-\u9fa5]{2,8}[:：]$")
 _TITLE_MAX = 30
 _WRAP_MIN = 20  # hard-wrapped (PDF) lines are long; short lines are titles or labels
@@ -52,7 +56,7 @@ class Paragraph:
 
 
 def chunk_document(doc: Document, max_chars: int = 480, min_chars: int = 120) -> list[Chunk]:
-    paras = _split_long(doc.text, paragraphs(doc.text), max_chars)
+    paras = _split_long(doc.text, paragraphs(doc.text, dict(doc.headings)), max_chars)
     spans = _pack(doc.text, paras, max_chars, min_chars)
     chunks = [_make_chunk(doc, i, start, end, section) for i, (start, end, section) in enumerate(spans)]
     if chunks:
@@ -131,9 +135,12 @@ def _heading_title(text: str) -> str:
     return title if len(title) <= _TITLE_MAX else title[:_TITLE_MAX] + "…"
 
 
-def paragraphs(text: str) -> list[Paragraph]:
+def paragraphs(text: str, marked: dict[int, int] | None = None) -> list[Paragraph]:
     """Logical paragraphs of ``text``: furniture left out, hard-wrapped lines
-    joined, inline points (一是…) split off, headings marked."""
+    joined, inline points (一是…) split off, headings marked. ``marked``: the
+    level of lines the file itself marks as headings, by start offset (Word
+    heading styles); other lines' levels come from their numbering."""
+    marked = marked or {}
     lines = _lines(text)
     skip = _furniture(text, lines)
     out: list[Paragraph] = []
@@ -143,7 +150,7 @@ def paragraphs(text: str) -> list[Paragraph]:
             joinable = False
             continue
         line = text[s:e]
-        level = _heading_level(line)
+        level = marked.get(s) or _heading_level(line)
         if joinable and level is None and out and len(line) >= _WRAP_MIN:
             out[-1].end = e
         else:
@@ -202,7 +209,8 @@ def _pack(text: str, paragraphs: list[Paragraph], max_chars: int, min_chars: int
         # A group still below min_chars may run over the bound a little so
         # that a heading is never left alone.
         limit = max_chars + (min_chars if small else 0)
-        if groups and _fits(groups[-1], para, limit) and (para.level is None or small):
+        joins = para.level is None or (small and not _new_section(groups[-1], para, titles))
+        if groups and _fits(groups[-1], para, limit) and joins:
             groups[-1].append((para, titles))
         else:
             groups.append([(para, titles)])
@@ -218,13 +226,22 @@ def _fits(group, para: Paragraph, max_chars: int) -> bool:
     return para.end - group[0][0].start <= max_chars
 
 
+def _new_section(group, para: Paragraph, titles: tuple[str, ...]) -> bool:
+    """A 第X章/一、 heading that is not under the group's current heading."""
+    current = group[-1][1]
+    return para.level is not None and para.level <= _SECTION_LEVEL and titles[: len(current)] != current
+
+
 def _merge_small_tail(groups, max_chars: int, min_chars: int):
     """Small trailing groups (a signature block, a closing line) join the
-    group before them instead of standing alone."""
+    group before them instead of standing alone; a section (see
+    _new_section) does only when it is a bare heading."""
     out: list = []
     for i, group in enumerate(groups):
         last = i == len(groups) - 1  # a heading at the very end has no body
-        if out and _size(group) < min_chars and (group[0][0].level is None or last) and (
+        head = group[0][0]
+        own_section = len(group) > 1 and bool(out) and _new_section(out[-1], head, group[0][1])
+        if out and _size(group) < min_chars and (head.level is None or last) and not own_section and (
             group[-1][0].end - out[-1][0][0].start <= max_chars * 1.25
         ):
             out[-1].extend(group)

@@ -25,6 +25,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", os.environ["HF_HUB_OFFLINE"])
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# No English progress bars from the model stack (transformers' "Loading weights");
+# our own progress is printed in Chinese.
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = "google/embeddinggemma-300m"
@@ -126,6 +129,10 @@ class Settings:
     stale_years: int = setting("ASSISTANT_STALE_YEARS", "3", "sources this many years old are marked in the chat", _int)
 
     # The web app.
+    app_url: str = setting(
+        "ASSISTANT_URL", "http://127.0.0.1:7860/",
+        "a running app that `python -m assistant ask` asks first (answers at once); empty: always load the model and index locally",
+    )
     answer_concurrency: int = setting("ASSISTANT_ANSWER_CONCURRENCY", "4", "questions answered at once by the app (the rest queue)", _int)
     # Service-alliance agents who may manage documents: "name:password,name2:password2".
     # No account exists unless configured.
@@ -147,6 +154,11 @@ class Settings:
     @property
     def feedback_db(self) -> Path:
         return Path(self.index_dir) / "feedback.sqlite"
+
+    @property
+    def metadata_db(self) -> Path:
+        """Agents' corrections of document metadata and issuer names (meta_edits.py)."""
+        return Path(self.index_dir) / "metadata_edits.sqlite"
 
     @property
     def token_cache(self) -> Path:

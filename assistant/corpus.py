@@ -18,7 +18,9 @@ def read_document(path: Path, source: str, data: bytes | None = None) -> Documen
     front, body = split_front_matter(loaded.text)
     cut = len(loaded.text) - len(body)
     pages = [(max(0, start - cut), number) for start, number in loaded.pages]
-    return Document(source, hashlib.sha256(data).hexdigest(), body, build_meta(front, body), pages)
+    headings = [(start - cut, level) for start, level in loaded.headings if start >= cut]
+    meta = build_meta(front, body, headings[0][0] if headings else None)
+    return Document(source, hashlib.sha256(data).hexdigest(), body, meta, pages, headings)
 
 
 def corpus_files(corpus_dir: Path) -> dict[str, Path]:

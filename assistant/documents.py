@@ -14,6 +14,12 @@ class LoadedText:
 
     text: str
     pages: list[tuple[int, int]] = field(default_factory=list)
+    # (start_offset, level) of lines the file itself marks as headings (Word
+    # heading styles); chunking reads every other line's level from its text.
+    headings: list[tuple[int, int]] = field(default_factory=list)
+
+
+VALIDITY = ("有效", "已废止", "已被替代")  # "" = not stated
 
 
 @dataclass
@@ -26,7 +32,11 @@ class DocMeta:
     source_url: str = ""
     completeness: str = ""  # 节选 marks an excerpt; empty when unknown/complete
     completeness_note: str = ""
+    validity: str = ""  # one of VALIDITY, or "" when not stated
     inferred: bool = False  # True when worked out from the text, not front matter
+    # JSON object of the file's own values of fields that agents' edits or
+    # issuer names normalisation replaced ("" when none); see meta_edits.py.
+    original: str = ""
 
     @property
     def year(self) -> int | None:
@@ -47,6 +57,7 @@ class Document:
     text: str
     meta: DocMeta
     pages: list[tuple[int, int]] = field(default_factory=list)
+    headings: list[tuple[int, int]] = field(default_factory=list)  # as in LoadedText
 
     def page_at(self, offset: int) -> int | None:
         page = None

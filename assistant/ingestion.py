@@ -34,6 +34,7 @@ from .documents import Chunk, Document
 from .errors import CorpusNotFoundError, ReasonError
 from .loaders import LoadError
 from .manifest import Entry, Manifest
+from .meta_edits import apply_edits
 from .sentences import sentence_texts
 from .store import VectorStore
 
@@ -103,8 +104,11 @@ def ingest(
     if index_dir is not None:
         settings = settings.with_(index_dir=Path(index_dir))
     corpus_dir = Path(corpus_dir or settings.corpus_dir)
+    started = time.perf_counter()
     with index_lock(Path(settings.index_dir), wait):
-        return _Ingestion(settings, corpus_dir, rebuild, progress).run()
+        report = _Ingestion(settings, corpus_dir, rebuild, progress).run()
+    report.seconds = time.perf_counter() - started  # waiting for the lock and opening the index included
+    return report
 
 
 class _Ingestion:
@@ -132,7 +136,6 @@ class _Ingestion:
         self.manifest.save()
 
     def run(self) -> IngestReport:
-        started = time.perf_counter()
         if not self.corpus_dir.is_dir():
             raise CorpusNotFoundError(f"找不到文档目录：{self.corpus_dir}")
         files = corpus_files(self.corpus_dir)
@@ -143,10 +146,10 @@ class _Ingestion:
         docs = self._read_changed(files, keep)
         self._embed_and_store(docs, self._duplicate_entries(same, hashes, docs))
         self._record_failures()
+        apply_edits(self.settings, self.store, self.manifest)  # agents' corrections, issuer names
         if not self.manifest.path.exists():
             self.manifest.save()
         self.report.chunks_total = self.store.count()
-        self.report.seconds = time.perf_counter() - started
         return self.report
 
     def _recover_if_interrupted(self) -> None:

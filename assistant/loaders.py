@@ -7,7 +7,8 @@ numbered from 1). Metadata, front matter and chunking are handled elsewhere.
 
 Supported: ``.txt``/``.md`` (UTF-8, UTF-8 with BOM, UTF-16 with BOM or
 GB18030, which covers GBK and GB2312), ``.pdf`` (text layer via pypdf),
-``.docx`` (python-docx, paragraphs and table cells in document order) and
+``.docx`` (python-docx, paragraphs and table cells in document order, with
+Word's numbering labels and heading styles: ``docx_structure``) and
 ``.html``/``.htm`` (BeautifulSoup, page chrome and scripts dropped).
 
 Anything that cannot be read raises :class:`LoadError` whose ``reason`` is a
@@ -133,7 +134,7 @@ def _require_text(text: str, reason: str = EMPTY_ERROR) -> str:
 
 
 def _tidy_lines(text: str) -> str:
-    """Strip each line and drop blank ones (used for HTML and Word)."""
+    """Strip each line and drop blank ones (HTML)."""
     return "\n".join(line.strip() for line in text.split("\n") if line.strip())
 
 
@@ -182,33 +183,32 @@ def _join_pages(page_texts: list[str]) -> LoadedText:
 
 
 def _load_docx(data: bytes) -> LoadedText:
-    """``.docx``: body paragraphs and table cells in document order, one per line."""
+    """``.docx``: body paragraphs and table cells in document order, one per
+    line, with Word's numbering labels rendered and heading styles recorded
+    (``docx_structure``)."""
     import docx
+
+    from .docx_structure import blocks
 
     if data.startswith(_OLE_MAGIC):
         raise LoadError("这是旧版 .doc 格式（仅扩展名为 .docx），请在 Word 中另存为 .docx 后上传")
     try:
-        document = docx.Document(io.BytesIO(data))
-        lines = list(_docx_lines(document))
+        paragraphs = list(blocks(docx.Document(io.BytesIO(data))))
     except Exception:  # BadZipFile, PackageNotFoundError, KeyError, lxml errors, ...
         raise LoadError("Word 文件已损坏或不是 .docx 格式") from None
-    return LoadedText(_require_text(_tidy_lines("\n".join(lines)), "Word 文件中没有文字"))
-
-
-def _docx_lines(container):
-    """Paragraph texts, and the text of every table cell, in order (nested tables too)."""
-    from docx.table import Table
-
-    for block in container.iter_inner_content():
-        if not isinstance(block, Table):
-            yield block.text
-            continue
-        for row in block.rows:
-            seen = set()  # a merged cell appears once per grid column it spans
-            for cell in row.cells:
-                if id(cell._tc) not in seen:
-                    seen.add(id(cell._tc))
-                    yield from _docx_lines(cell)
+    lines: list[str] = []
+    headings: list[tuple[int, int]] = []
+    pos = 0
+    for text, level in paragraphs:
+        for line in (part.strip() for part in text.split("\n")):
+            if not line:
+                continue
+            if level is not None:
+                headings.append((pos, level))
+                level = None  # a heading's first line only
+            lines.append(line)
+            pos += len(line) + 1
+    return LoadedText(_require_text("\n".join(lines), "Word 文件中没有文字"), headings=headings)
 
 
 def _load_html(data: bytes) -> LoadedText:

@@ -29,6 +29,8 @@ class Entry:
     date: str = ""
     doc_type: str = ""
     completeness: str = ""
+    doc_number: str = ""  # filled in, with validity, by meta_edits.apply_edits
+    validity: str = ""
     ingested_at: float = 0.0
     same_as: str = ""  # the file whose chunks serve this identical one
 

@@ -14,6 +14,9 @@ _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.
 _CN_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fa5]{1,10}[〔\[【(（]\d{4}[〕\]】)）]\s*\d+\s*号")
 _SENTENCE_PUNCT = re.compile(r"[。，,；;！？!?]")
+# A numbered heading (一、 （一） 第X章 1、) starts the body, never the title.
+_SECTION_START = re.compile(r"^(第[一二三四五六七八九十百零〇\d]+[章节条编]|[一二三四五六七八九十百零〇]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[、.．](?!\d))")
+_NOT_FRONT = ("inferred", "original")  # worked out here, never read from front matter
 _ISSUER_SUFFIX = re.compile(r"(局|厅|委|办|办公室|办公厅|政府|委员会|中心|院|部|会|管委会|公司)$")
 
 # Title keywords → document type. Order matters: a 通知 that 印发 a policy is a policy.
@@ -42,11 +45,13 @@ def split_front_matter(raw: str) -> tuple[dict, str]:
     return data, raw[match.end():]
 
 
-def build_meta(front: dict, body: str) -> DocMeta:
-    inferred = infer_meta(body)
+def build_meta(front: dict, body: str, title_until: int | None = None) -> DocMeta:
+    """``title_until``: where the body's first heading starts, if the file
+    marks it (Word heading styles); the title is looked for above it."""
+    inferred = infer_meta(body, title_until)
     if not front:
         return inferred
-    fields: dict[str, Any] = {k: str(front.get(k, "") or "") for k in DocMeta.__dataclass_fields__ if k != "inferred"}
+    fields: dict[str, Any] = {k: str(front.get(k, "") or "") for k in DocMeta.__dataclass_fields__ if k not in _NOT_FRONT}
     meta = DocMeta(**fields)
     # Fill gaps from the text; front matter wins where it speaks.
     for name in ("title", "issuer", "date", "doc_number", "doc_type"):
@@ -57,9 +62,9 @@ def build_meta(front: dict, body: str) -> DocMeta:
     return meta
 
 
-def infer_meta(body: str) -> DocMeta:
+def infer_meta(body: str, title_until: int | None = None) -> DocMeta:
     lines = [line.strip() for line in body.splitlines()]
-    title = infer_title(lines)
+    title = infer_title([line.strip() for line in body[:title_until].splitlines()] if title_until else lines)
     issuer, date = infer_signature(lines)
     return DocMeta(
         title=title,
@@ -85,6 +90,7 @@ def infer_title(lines: list[str]) -> str:
             or _SENTENCE_PUNCT.search(line)
             or line.endswith((":", "："))
             or _DOC_NUMBER.fullmatch(line)
+            or _SECTION_START.match(line)
         ):
             break
         parts.append(line)

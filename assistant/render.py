@@ -77,12 +77,16 @@ def sources_title(answer: Answer) -> str:
     return f"来源（{len(answer.citations)}）· 原文摘录"
 
 
-def sources_html(answer: Answer, stale_years: int = 3) -> str:
+def sources_html(answer: Answer, stale_years: int = 3, validity: dict[str, str] | None = None) -> str:
     """One block per citation: header, tags, the quote with the question's
-    words highlighted, and a 查看原文 link (all on one line of HTML)."""
+    words highlighted, and a 查看原文 link (all on one line of HTML).
+    ``validity``: source → 已废止/已被替代 (tagged) or 有效."""
     blocks, pattern = [], _words_pattern(answer.question)  # tokenized once, not per citation
     for c in answer.citations:
         tags = ""
+        state = (validity or {}).get(c.source, "")
+        if state in ("已废止", "已被替代"):
+            tags += f'<span class="tag void">{esc(state)}</span>'
         if c.is_excerpt:
             tags += '<span class="tag excerpt">节选：非全文</span>'
         if is_old(c.date, stale_years):
@@ -119,6 +123,10 @@ def document_page(meta: DocMeta, source: str, body: str, start: int, end: int) -
     if meta.is_excerpt:
         note = f'<p class="note">本文件为节选，并非全文。{esc(meta.completeness_note)}</p>'
     url = f'<p class="facts">原文发布地址：{esc(meta.source_url)}</p>' if meta.source_url else ""
+    if meta.validity in ("已废止", "已被替代"):
+        note += f'<p class="note">本文件{esc(meta.validity)}，仅供参考。</p>'
+    elif meta.validity:
+        note += f'<p class="facts">有效性：{esc(meta.validity)}</p>'
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{esc(meta.title or source)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -106,13 +106,25 @@ class VectorStore:
         for i in range(0, len(sources), 500):
             self.collection.delete(where={"source": {"$in": sources[i : i + 500]}})
 
-    def chunks(self, where: dict | None = None) -> list[Chunk]:
-        """All chunks (matching ``where``)."""
+    def chunks(self, where: dict | None = None, text: bool = True) -> list[Chunk]:
+        """All chunks (matching ``where``); with ``text=False`` their metadata
+        only (text left empty)."""
+        if not text:
+            return [Chunk.from_metadata(i, "", m) for got in self._pages(where, ["metadatas"])
+                    for i, m in zip(got["ids"], got["metadatas"])]
         return [
             Chunk.from_metadata(i, d, m)
             for got in self._pages(where, ["documents", "metadatas"])
             for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])
         ]
+
+    def update_metadata(self, chunks: list[Chunk]) -> None:
+        """Rewrite the chunks' metadata in place, in the given order; their
+        text and vectors stay as they are (nothing is embedded)."""
+        step = self.client.get_max_batch_size()
+        for i in range(0, len(chunks), step):
+            batch = chunks[i : i + step]
+            self.collection.update(ids=[c.id for c in batch], metadatas=[c.to_metadata() for c in batch])
 
     def source_counts(self) -> Counter:
         """How many chunks each source has in the index."""

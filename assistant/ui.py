@@ -28,8 +28,14 @@ from .errors import ReasonError
 from .feedback import WORKLIST_COLUMNS, FeedbackLog
 from .library import DOCUMENT_COLUMNS, add_documents, delete_document, document_rows
 from .manifest import Manifest
+from .meta_admin import shown_meta, validity_by_source
+from .meta_edits import canonical_issuer
 from .qa import Assistant
 from .retrieval import Filters
+from .ui_confirm import CLEAR_JS, COPY_JS, PAGE_JS, WAIT_JS, export_note
+from .ui_confirm import CSS as CONFIRM_CSS
+from .ui_locale import I18N, ChineseLocale, login_status
+from .ui_metadata import metadata_editor
 
 logger = logging.getLogger(__name__)
 
@@ -54,16 +60,10 @@ CSS = """
 .sources .tag { display: inline-block; font-size: .8em; padding: 0 .4rem; margin-left: .3rem; border-radius: .3rem; }
 .sources .tag.excerpt { background: #fff7ed; color: #c2410c; border: 1px solid #fdba74; }
 .sources .tag.old { background: #f3f4f6; color: #4b5563; border: 1px solid #d1d5db; }
+.sources .tag.void { background: #fef2f2; color: #b91c1c; border: 1px solid #fca5a5; }
 mark { background: #fde68a; color: inherit; }
-"""
+""" + CONFIRM_CSS
 CONFIRM_DELETE_JS = """(source) => (source && confirm("确定删除“" + source + "”吗？它的内容将不再出现在回答中。")) ? source : null"""
-COPY_JS = """(text) => {
-  if (!text) return;
-  if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(text); return; }
-  const area = document.createElement('textarea');
-  area.value = text; document.body.appendChild(area); area.select();
-  document.execCommand('copy'); area.remove();
-}"""
 
 
 def build_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
@@ -72,16 +72,20 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
     log = FeedbackLog(settings.feedback_db)
     app = FastAPI(title=TITLE)
     app.get("/source", response_class=HTMLResponse)(_source_view(settings))
+    login = AgentLogin(settings.agent_users)
+    app.get("/admin/login_status")(login_status(login))  # before the mount, so it is not Gradio's
     theme = gr.themes.Soft()
     app = gr.mount_gradio_app(
-        app, admin_page(settings, log), path="/admin", auth=AgentLogin(settings.agent_users),
+        app, admin_page(settings, log), path="/admin", auth=login, i18n=I18N,
         css=CSS, theme=theme, auth_message=f"服务联盟工作台：请输入管理员为您分配的账号和密码。{LOGIN_HINT}",
         max_file_size=settings.max_file_bytes * 4, ssr_mode=False, footer_links=[],
     )
-    return gr.mount_gradio_app(
+    app = gr.mount_gradio_app(
         app, chat_page(assistant, log, settings), path="/", css=CSS, theme=theme, ssr_mode=False,
-        footer_links=["api"],
+        footer_links=["api"], i18n=I18N, js=PAGE_JS,
     )
+    app.add_middleware(ChineseLocale)  # Gradio's own words in Chinese, whatever the browser's language
+    return app
 
 
 # --- the chat page -------------------------------------------------------------
@@ -126,7 +130,7 @@ class ChatHandlers:
         if answer.citations:
             history.append({
                 "role": "assistant",
-                "content": render.sources_html(answer, self.settings.stale_years),
+                "content": render.sources_html(answer, self.settings.stale_years, validity_by_source(self.settings)),
                 "metadata": {"title": render.sources_title(answer)},
             })
             asks[len(history) - 1] = ask_id
@@ -134,26 +138,36 @@ class ChatHandlers:
 
     @staticmethod
     def reset():
-        return [], [], [], {}, "", gr.update(visible=False)
+        return [], [], [], {}, "", gr.update(visible=False), ""
 
     def like(self, data: gr.LikeData, asks):
+        """赞 is thanked at once; 踩 opens the comment box under that answer
+        (see ui_confirm), which thanks the user when they are done."""
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
         ask_id = asks.get(index)
         if ask_id is None or data.liked is None:
-            return None, gr.update(visible=False)
+            return None, gr.update(visible=False), gr.update(), gr.update()
         rating = self.log.rate(ask_id, bool(data.liked))
-        gr.Info("感谢反馈！" if data.liked else "感谢反馈，我们会据此改进。")
-        return rating, gr.update(visible=not data.liked)
+        if data.liked:
+            gr.Info("感谢您的反馈！")
+        return rating, gr.update(visible=not data.liked), gr.update(visible=True), ""
 
     def comment(self, rating, text):
         if rating is not None and (text or "").strip():
             self.log.add_comment(rating, text)
-            gr.Info("已记录您的意见。")
-        return "", gr.update(visible=False)
+            thanks = "✓ 已记录您的意见，谢谢！我们会据此改进。"
+        else:
+            thanks = "✓ 已记录您的评价，谢谢！"
+        return "", gr.update(visible=False), thanks
+
+    @staticmethod
+    def close_comment():
+        return gr.update(visible=False)
 
     def ask(self, question: str, issuer: str = "", doc_type: str = "", year_from: int = 0, year_to: int = 0) -> dict:
         """Answer one question; returns the answer, refusal flag and citations
         (filters: issuing body, document type, year range; empty or 0 = none)."""
+        issuer = canonical_issuer(self.settings, issuer)  # a variant (市科技局) finds its office's documents
         answer = self.assistant.ask(question, (), Filters(issuer, doc_type, year_from or None, year_to or None))
         if answer.question:
             self.log.record_answer(answer)
@@ -169,12 +183,12 @@ def chat_page(assistant: Assistant, log: FeedbackLog, settings: Settings) -> gr.
             with gr.Column(scale=4):
                 chatbot = gr.Chatbot(
                     label="政策问答", elem_id="chat", height=560, render_markdown=False, buttons=[],
-                    feedback_options=("Like", "Dislike"),
+                    feedback_options=("Like", "Dislike"),  # the thumb icons; their labels come in Chinese
                     placeholder="请在下方输入问题，或点一个示例问题。",
                 )
                 with gr.Row():
                     box = gr.Textbox(
-                        show_label=False, placeholder="请输入您的问题，例如：上林英才的项目资助资金怎么拨付？",
+                        label="您的问题", show_label=False, placeholder="请输入您的问题，例如：上林英才的项目资助资金怎么拨付？",
                         elem_id="question", scale=8, max_lines=4, autofocus=True,
                     )
                     send = gr.Button("发送", variant="primary", elem_id="send", scale=1, min_width=80)
@@ -182,10 +196,15 @@ def chat_page(assistant: Assistant, log: FeedbackLog, settings: Settings) -> gr.
                 with gr.Row():
                     clear = gr.Button("清空对话", elem_id="clear", size="sm")
                     copy = gr.Button("复制回答", elem_id="copy", size="sm")
-                plain = gr.Textbox(visible="hidden", elem_id="plain-answer")
-                with gr.Row(visible=False, elem_id="comment-row") as comment_row:
-                    comment = gr.Textbox(label="哪里不满意？可以补充说明（可选）", elem_id="comment", scale=6)
-                    comment_send = gr.Button("提交意见", elem_id="comment-send", scale=1)
+                    copy_note = gr.Markdown(elem_id="copy-note")
+                plain = gr.Textbox(label="回答纯文本", visible="hidden", elem_id="plain-answer")
+                with gr.Column(visible=False, elem_id="comment-row") as comment_row:  # floats under the answer
+                    with gr.Column(elem_id="comment-form") as comment_form:
+                        comment = gr.Textbox(label="哪里不满意？可以补充说明（可选）", elem_id="comment", lines=2)
+                        with gr.Row():
+                            comment_send = gr.Button("提交意见", elem_id="comment-send", variant="primary", size="sm")
+                            comment_skip = gr.Button("不用了", elem_id="comment-skip", size="sm")
+                    comment_thanks = gr.Markdown(elem_id="comment-thanks")
             with gr.Column(scale=1, min_width=220):
                 with gr.Accordion("按文件筛选（可选）", open=True):
                     issuer = gr.Dropdown(label="发布单位", choices=[ANY], value=ANY, elem_id="f-issuer")
@@ -199,14 +218,17 @@ def chat_page(assistant: Assistant, log: FeedbackLog, settings: Settings) -> gr.
         answering: dict[str, Any] = {"concurrency_limit": settings.answer_concurrency, "concurrency_id": "answer"}
         ask_inputs = [box, history, turns, asks, issuer, doc_type, year_from, year_to]
         ask_outputs = [chatbot, history, turns, asks, plain, box]
-        box.submit(on.respond, ask_inputs, ask_outputs, **answering, **private)
-        send.click(on.respond, ask_inputs, ask_outputs, **answering, **private)
-        conversation = [chatbot, history, turns, asks, plain, comment_row]
+        for asked in (box.submit, send.click):
+            asked(on.respond, ask_inputs, ask_outputs, **answering, **private)
+            asked(None, js=CLEAR_JS, outputs=[copy_note], **private)  # 已复制 was about the last answer
+        conversation = [chatbot, history, turns, asks, plain, comment_row, copy_note]
         clear.click(on.reset, outputs=conversation, **private)
         chatbot.clear(on.reset, outputs=conversation, **private)  # the chat's own 🗑 icon
-        copy.click(None, inputs=[plain], js=COPY_JS)
-        chatbot.like(on.like, [asks], [feedback_id, comment_row], **private)
-        comment_send.click(on.comment, [feedback_id, comment], [comment, comment_row], **private)
+        copy.click(None, inputs=[plain], outputs=[copy_note], js=COPY_JS, **private)
+        chatbot.like(on.like, [asks], [feedback_id, comment_row, comment_form, comment_thanks], **private)
+        comment_send.click(on.comment, [feedback_id, comment], [comment, comment_form, comment_thanks], **private).then(
+            None, js=WAIT_JS, **private).then(on.close_comment, outputs=[comment_row], **private)
+        comment_skip.click(on.close_comment, outputs=[comment_row], **private)
         filters = [issuer, doc_type, year_from, year_to, library]
         page.load(lambda: _filter_choices(settings), outputs=filters, **private)
         gr.api(on.ask, api_name="ask", **answering)
@@ -296,6 +318,7 @@ def admin_page(settings: Settings, log: FeedbackLog) -> gr.Blocks:
             with gr.Row():
                 target = gr.Dropdown(label="选择要删除的文档", choices=[], elem_id="delete-choice", scale=4)
                 delete = gr.Button("删除所选文档", variant="stop", elem_id="delete-btn", scale=1)
+            editor = metadata_editor(settings)
         with gr.Tab("待解决问题"):
             gr.Markdown("企业提问中**未找到答案**或被标记为**没用**的问题，最新的在前。")
             work = gr.Dataframe(
@@ -305,13 +328,20 @@ def admin_page(settings: Settings, log: FeedbackLog) -> gr.Blocks:
             with gr.Row():
                 refresh = gr.Button("刷新", elem_id="worklist-refresh")
                 export = gr.DownloadButton("导出 CSV", elem_id="worklist-export")
+            export_result = gr.Markdown(elem_id="export-note")
 
         # The CSV is written whenever the tables are, so 导出 CSV downloads at the first click.
         outputs = [result, table, target, work, export]
-        upload.click(on.upload, [files], outputs, api_visibility="private")
-        delete.click(on.delete, [target], outputs, api_visibility="private", js=CONFIRM_DELETE_JS)
-        refresh.click(on.tables, outputs=outputs[1:], api_visibility="private")
-        page.load(on.tables, outputs=outputs[1:], api_visibility="private")
+        private: dict[str, Any] = {"api_visibility": "private"}
+        for changed in (upload.click(on.upload, [files], outputs, **private),
+                        delete.click(on.delete, [target], outputs, js=CONFIRM_DELETE_JS, **private)):
+            changed.then(editor.handlers.refresh, [editor.document], editor.outputs, **private)
+        for corrected in editor.changes:  # titles and issuers in the document table
+            corrected.then(on.tables, outputs=outputs[1:], **private)
+        refresh.click(on.tables, outputs=outputs[1:], **private)
+        page.load(on.tables, outputs=outputs[1:], **private)
+        page.load(editor.handlers.refresh, [editor.document], editor.outputs, **private)
+        export.click(export_note, [export], [export_result], **private)
     return page
 
 
@@ -338,7 +368,8 @@ def _source_view(settings: Settings):
         document = _read(str(path), doc, path.stat().st_mtime_ns)
         if document.sha256 != entry.sha256:  # changed since ingestion: offsets no longer hold
             start = end = 0
-        return HTMLResponse(render.document_page(document.meta, doc, document.text, start, end))
+        meta = shown_meta(document.meta, entry)  # with the agents' corrections
+        return HTMLResponse(render.document_page(meta, doc, document.text, start, end))
 
     return source
 

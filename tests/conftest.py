@@ -117,10 +117,12 @@ def wait_until_serving(url: str, process: subprocess.Popen, log: Path, timeout: 
 def serve_app(root: Path, env_extra: dict | None = None):
     """`python app.py` on a free loopback port over a temporary copy of the
     corpus (plus the markup-injection test document), with one agent
-    account whose password is made up per run."""
+    account whose password is made up per run. Served again on the same
+    ``root``, it restarts on the same corpus and index (an app restart)."""
     corpus, index, log = root / "corpus", root / "index", root / "app.log"
-    shutil.copytree(CORPUS, corpus)
-    (corpus / INJECTION_SOURCE).write_text(INJECTION_TEXT, "utf-8")
+    if not corpus.exists():
+        shutil.copytree(CORPUS, corpus)
+        (corpus / INJECTION_SOURCE).write_text(INJECTION_TEXT, "utf-8")
     password, probe = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
     users = f"agent:{password},lockprobe:{probe}"
     env = {**os.environ, "ASSISTANT_CORPUS": str(corpus), "ASSISTANT_AGENT_USERS": users}
@@ -209,3 +211,60 @@ def index_problems(index_dir: Path, corpus_dir: Path | None = None, collection: 
         problems += [f"file neither indexed nor failed: {f}" for f in sorted(files - set(entries) - set(failed))]
         problems += [f"manifest lists a file that is gone: {s}" for s in sorted(set(entries) - files)]
     return problems
+
+
+# --- Word files with real structure (numbering, heading styles), made at test time ---
+
+
+def sections(programme: str = "海鸥创新券") -> list[tuple[str, str]]:
+    """(heading, the sentence under it) of the notice ``policy_docx`` writes."""
+    return [
+        ("申领对象", f"在慈溪市注册的科技型中小企业可以申领{programme}。"),
+        ("申领标准", f"{programme}每家企业每年最多申领5万元。"),
+        ("申领流程", f"企业在线提交{programme}申请，经审核后十个工作日内发放。"),
+    ]
+
+
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def policy_docx(path: Path, headings: str = "typed", programme: str = "海鸥创新券",
+                issuer: str = "慈溪市科学技术局") -> Path:
+    """A short notice about ``programme`` with three sections 一、二、三
+    (``sections``), written as a person would in Word: ``typed`` — the 一、
+    typed into the text; ``numbered`` — Word's own 一、二、三 list numbering
+    (chineseCounting); ``styled`` — 标题 2 heading style, no numbers at all."""
+    import docx
+    from docx.oxml import parse_xml
+
+    document = docx.Document()
+    document.add_heading(f"关于开展{programme}申领工作的通知（测试用）", level=1)
+    num_id = _chinese_list(document) if headings == "numbered" else None
+    for i, (heading, sentence) in enumerate(sections(programme)):
+        if headings == "typed":
+            document.add_paragraph("一二三"[i] + "、" + heading)
+        elif headings == "styled":
+            document.add_heading(heading, level=2)
+        else:
+            paragraph = document.add_paragraph(heading)
+            paragraph._p.get_or_add_pPr().append(parse_xml(
+                f'<w:numPr xmlns:w="{_W}"><w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr>'))
+        document.add_paragraph(sentence)
+    document.add_paragraph(issuer)
+    document.add_paragraph("2026年1月5日")
+    document.save(path)
+    return path
+
+
+def _chinese_list(document) -> int:
+    """Add a numbering definition 一、二、三 (level 0) and return its numId."""
+    from docx.oxml import parse_xml
+
+    numbering = document.part.numbering_part.element
+    numbering.insert(0, parse_xml(
+        f'<w:abstractNum xmlns:w="{_W}" w:abstractNumId="90"><w:lvl w:ilvl="0"><w:start w:val="1"/>'
+        '<w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>'
+        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="（%2）"/></w:lvl>'
+        '</w:abstractNum>'))
+    numbering.append(parse_xml(f'<w:num xmlns:w="{_W}" w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+    return 90

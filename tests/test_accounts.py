@@ -70,7 +70,7 @@ def test_unknown_names_are_locked_like_real_ones(login, caplog):
     for _ in range(MAX_FAILURES):
         login("nobody", "guess")
     login("nobody", "guess")
-    assert "'nobody' locked for" in caplog.text and "login refused: 'nobody' is locked" in caplog.text
+    assert "账号 'nobody' 连续 5 次输错密码，锁定" in caplog.text and "登录被拒：账号 'nobody' 已锁定" in caplog.text
 
 
 def test_concurrent_guesses_lock_after_exactly_max_failures(login):
@@ -80,3 +80,16 @@ def test_concurrent_guesses_lock_after_exactly_max_failures(login):
     for t in threads:
         t.join()
     assert not login("agent", "s3cret-密码")
+
+
+def test_refusal_says_attempts_left_then_the_lock_and_its_minutes(login, clock):
+    assert login.refusal("agent").endswith(f"再输错 {MAX_FAILURES} 次，该账号将被锁定 {int(LOCK_S // 60)} 分钟。")
+    for i in range(MAX_FAILURES - 1):
+        login("agent", "guess")
+        assert f"再输错 {MAX_FAILURES - 1 - i} 次" in login.refusal("agent")
+    login("agent", "guess")
+    assert login.refusal("agent") == (f"该账号已被锁定：连续输错密码 {MAX_FAILURES} 次。"
+                                      f"请 {int(LOCK_S // 60)} 分钟后再试，或联系管理员。")
+    clock.now += LOCK_S - 61
+    assert "请 2 分钟后再试" in login.refusal("agent")
+    assert login.refusal("nobody") == login.refusal("other")  # names that are not accounts: the same

@@ -4,9 +4,10 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 import pytest
-from conftest import LLM_ENV, ROOT
+from conftest import LLM_ENV, ROOT, free_port, serve_app
 
 DEADLINE_Q = "创新联合体补充申报什么时候截止？"
 DEADLINE_SOURCE = "02_cixi_kjj_2025-04-09_chuangxin_lianheti_buchong_shenbao.txt"
@@ -14,9 +15,10 @@ DEADLINE_TITLE = "关于组织开展企业创新联合体补充申报的通知"
 CITATION_KEYS = {"n", "source", "title", "issuer", "date", "section", "quote", "score"}
 
 
-def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+def run_cli(*args: str, timeout: float = 300, **env_extra: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in LLM_ENV}  # extractive mode
     env["PYTHONIOENCODING"] = "utf-8"
+    env.update(env_extra)
     return subprocess.run(
         [sys.executable, "-m", "assistant", *args],
         cwd=ROOT,
@@ -74,3 +76,48 @@ def test_missing_index_exits_2_with_a_chinese_message(tmp_path):
     assert str(missing) in result.stderr
     assert re.search(r"[\u4e00-\u9fff]", result.stderr)
     assert not missing.exists()  # a typo must not leave an empty index behind
+
+
+# ---------------------------------------------------------------- through a running app
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    with serve_app(tmp_path_factory.mktemp("cli-app")) as running:
+        yield running
+
+
+def test_ask_uses_a_running_app_and_says_so(app):
+    started = time.perf_counter()
+    result = run_cli("ask", DEADLINE_Q, "--url", app.url + "/", "--json")
+    elapsed = time.perf_counter() - started
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert f"已由正在运行的问答服务作答：{app.url}/" in result.stderr
+    data = json.loads(result.stdout)
+    assert "2025年5月8日" in data["answer"] and data["citations"][0]["source"] == DEADLINE_SOURCE
+    print(f"\n[cli] through the app: {elapsed:.2f} s (whole process)")
+
+
+def test_ask_finds_the_app_through_assistant_url(app):
+    result = run_cli("ask", DEADLINE_Q, ASSISTANT_URL=app.url)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "已由正在运行的问答服务作答" in result.stderr
+    assert re.search(r"^\[1\] .*" + re.escape(DEADLINE_TITLE), result.stdout, re.M)
+
+
+def test_without_an_app_it_falls_back_to_loading_locally(index_dir):
+    nobody = f"http://127.0.0.1:{free_port()}/"
+    started = time.perf_counter()
+    result = run_cli("ask", DEADLINE_Q, "--url", nobody, "--index", index_dir, "--json")
+    elapsed = time.perf_counter() - started
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert f"未使用问答服务 {nobody}：没有服务在运行。改为在本机加载模型和索引" in result.stderr
+    assert f"已在本机加载模型和索引作答：{index_dir}" in result.stderr
+    assert "2025年5月8日" in json.loads(result.stdout)["answer"]
+    print(f"\n[cli] loading locally: {elapsed:.2f} s (whole process)")
+
+
+def test_an_explicit_index_is_answered_locally_without_asking_any_app(index_dir):
+    result = run_cli("ask", DEADLINE_Q, "--index", index_dir, ASSISTANT_URL="http://127.0.0.1:9/")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "未使用问答服务" not in result.stderr and "已在本机加载模型和索引作答" in result.stderr

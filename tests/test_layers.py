@@ -10,16 +10,14 @@ from conftest import ROOT
 
 PACKAGE = ROOT / "assistant"
 LAYERS = [
-    ["errors"],
-    ["config", "documents"],
-    ["loaders", "metadata", "chunking", "numbers", "question", "cache_db", "manifest", "accounts", "model_files",
-     "protocols", "normalize", "corrections", "decision"],
-    ["corpus", "embedding_cache", "embeddings", "keyword", "store", "feedback", "llm", "reading"],
-    ["retrieval", "sentences"],
-    ["ingestion", "answer"],
-    ["constraints", "metadata_answer", "library", "render"],
-    ["qa"],
-    ["ui", "__main__"],
+    ["accounts", "cache_db", "corrections", "decision", "documents", "docx_structure", "errors", "manifest", "normalize", "numbers", "ui_confirm"],
+    ["app_client", "chunking", "config", "embedding_cache", "feedback", "keyword", "loaders", "metadata", "protocols", "question", "reading", "ui_locale"],
+    ["corpus", "llm", "model_files", "sentences", "store"],
+    ["embeddings", "meta_edits", "retrieval"],
+    ["answer", "ingestion"],
+    ["constraints", "library", "meta_admin", "metadata_answer", "render"],
+    ["qa", "ui_metadata"],
+    ["__main__", "ui"],
 ]
 LAYER_OF = {module: i for i, modules in enumerate(LAYERS) for module in modules}
 
