@@ -32,6 +32,7 @@ from .config import Settings
 from .corpus import corpus_files, read_document
 from .documents import Chunk, Document
 from .errors import CorpusNotFoundError, ReasonError
+from .items import sync_items
 from .loaders import LoadError
 from .manifest import Entry, Manifest
 from .store import VectorStore
@@ -143,6 +144,8 @@ class _Ingestion:
         self._record_failures()
         if not self.manifest.path.exists():
             self.manifest.save()
+        # Support items follow the manifest (also after a crash: they are reconciled every run).
+        sync_items(self.settings, self.manifest, lambda source: read_document(files[source], source))
         self.report.chunks_total = self.store.count()
         self.report.seconds = time.perf_counter() - started
         return self.report
