@@ -23,7 +23,7 @@ KINDS = ("奖励", "补助", "资助", "贴息", "配套", "扶持", "其他")
 class Requirement:
     """One checkable part of a condition, read from its words.
 
-    kind: scale (规上), industry, growth (营收增速 ≥/> number %),
+    kind: scale (规上), entered_scale (当年度新进规), industry, growth (营收增速 ≥/> number %),
     avg_growth (近两年平均增长率为正), output_growth, output_value,
     qualification, talent, equipment (设备投入 ≥ number 元),
     first_version (软件首版次产品 ≥ number). ``values`` lists the
@@ -201,7 +201,7 @@ def benefit_text(benefit: Benefit) -> str:
         step = money(benefit.per_unit.step) if benefit.per_unit.step_unit == "元" else f"{benefit.per_unit.step:g}个百分点"
         parts.append(f"每增{step}{'最高' if benefit.upper else ''}{money(benefit.per_unit.yuan)}")
     if benefit.rate is not None:
-        parts.append(f"{benefit.base or ''}的{'最高' if benefit.upper else ''}{percent(benefit.rate)}")
+        parts.append(f"{benefit.base + '的' if benefit.base else ''}{'最高' if benefit.upper else ''}{percent(benefit.rate)}")
     if benefit.tiered and benefit.tiers_yuan:
         parts.append("分档：" + "、".join(money(v) for v in benefit.tiers_yuan))
     if benefit.amount_yuan is not None:

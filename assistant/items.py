@@ -44,7 +44,7 @@ from .manifest import Manifest
 log = logging.getLogger(__name__)
 
 # Bump when extraction changes: every document is then extracted again.
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "5"
 
 _CN_DIGITS = "零〇一二两三四五六七八九十百千"
 _NUM = rf"\d+(?:\.\d+)?|[{_CN_DIGITS}]+"
@@ -59,7 +59,7 @@ _RESPONSIBLE = re.compile(r"^[（(]\s*(?:责任单位|牵头单位)\s*[:：]\s*(
 _CONDITION_OPENER = re.compile(r"(?:^|[,，;；])\s*(?:同时)?对(?:于)?")
 # Where a clause turns from its conditions to what it grants.
 _BENEFIT_START = re.compile(
-    r"(?:增幅|增速)?每增|按(?!规定|照规定)|分别给予|给予|予以|授予|一次性|安排|双?\d+(?:\.\d+)?%配套|"
+    r"(?:增幅|增速)?每增|按(?!规定|照规定)|分别给予|最高给予|给予|予以|授予|一次性|安排|双?\d+(?:\.\d+)?%配套|"
     r"(?:奖励|补助|资助)\s*\d"
 )
 _GRANTS = re.compile(
@@ -74,7 +74,9 @@ _NOT_CLAUSES = re.compile(r"公示|名单|工作报告")
 _POLICY_TITLE = re.compile(r"(?:关于)?印发[《“]?(.+?)[》”]?的通知$")
 _VALIDITY = re.compile(r"(?:有效性[:：]?\s*)?^(有效|失效|已失效|废止|已废止)$", re.M)
 
-_MONEY = re.compile(rf"(?P<pre>不低于|最高不超过|不超过|最高|不足)?\s*(?P<num>{_NUM})\s*(?P<unit>万|亿)?\s*元")
+_MONEY = re.compile(
+    rf"(?P<pre>不低于|最高不超过|不超过|最高(?:给予|奖励|补助|补贴|资助)?|不足)?\s*(?P<num>{_NUM})\s*(?P<unit>万|亿)?\s*元"
+)
 _PER_UNIT = re.compile(
     rf"每(?:增加?)\s*(?P<step>{_NUM}|一个)\s*(?P<sunit>万元|亿元|元|个百分点|百分点)(?P<what>产值|营收)?"
     rf"[，,]?\s*(?:最高|给予)?\s*(?P<upper>最高)?\s*(?:奖励|补助|资助)?\s*(?P<num>{_NUM})\s*(?P<unit>万|亿)?\s*元"
@@ -110,6 +112,7 @@ QUALIFICATION_PATTERNS = [
     (r"创新中心", ["技术（制造业）创新中心"]),
     (r"综合体", ["产业创新服务综合体运营单位"]),
 ]
+RD_LEVELS = ["市级", "宁波市级", "省级", "国家级"]
 TALENT_PATTERNS = [
     (r"国家、省引才计划|国家、省和宁波", ["国家引才计划", "省引才计划"]),
     (r"上林英才", ["上林英才"]),
@@ -130,7 +133,9 @@ def requirements(text: str, context: str = "") -> list[Requirement]:
     clause, for programme names said before the condition (迭代升级“甬江人才工程”，对入选的…)."""
     flat = re.sub(r"\s+", "", text)
     found: list[Requirement] = []
-    if re.search(r"规上|规模以上", flat):
+    if re.search(r"月度进规|新进规|首次进规|当年度进规", flat):
+        found.append(Requirement("entered_scale"))
+    elif re.search(r"规上|规模以上", flat):
         found.append(Requirement("scale"))
     for pattern, values in INDUSTRY_PATTERNS:
         if re.search(pattern, flat):
@@ -147,6 +152,8 @@ def requirements(text: str, context: str = "") -> list[Requirement]:
         found.append(Requirement("output_value", number=float(output.group(1)) * _UNIT[output.group(2)], op=">="))
     if equipment := re.search(r"设备投入(?:在|达到)?(\d+(?:\.\d+)?)(万|亿)元以上", flat):
         found.append(Requirement("equipment", number=float(equipment.group(1)) * _UNIT[equipment.group(2)], op=">="))
+    if level := re.search(r"(国家级|省级|宁波市级|市级)(?:企业)?(?:研发机构|研发中心|研究院|工程技术中心)", flat):
+        found.append(Requirement("rd_institution", RD_LEVELS[RD_LEVELS.index(level.group(1)):]))
     if "首版次" in flat:
         found.append(Requirement("first_version", number=1, op=">="))
     qualifications = [v for pattern, values in QUALIFICATION_PATTERNS if re.search(pattern, flat) for v in values]
@@ -483,7 +490,7 @@ def _benefit(body: str, cut: bool = False) -> Benefit:
         return benefit
     for match in sums:
         value = _yuan(match.group("num"), match.group("unit"))
-        if match.group("pre") in ("最高", "不超过", "最高不超过"):
+        if (match.group("pre") or "").startswith(("最高", "不超过")):
             benefit.cap_yuan = value if benefit.cap_yuan is None else benefit.cap_yuan
         elif benefit.amount_yuan is None and benefit.rate is None and benefit.per_unit is None:
             benefit.amount_yuan = value

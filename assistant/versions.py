@@ -16,7 +16,7 @@ file superseded, and by which document.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .config import Settings
@@ -216,3 +216,41 @@ def superseded_by(source: str, settings: Settings) -> Supersession | None:
     catalog = load_catalog(settings)
     newer = replacements(catalog.docs).get(source)
     return Supersession(newer.name, newer.source, newer.date) if newer else None
+
+
+def item_json(item: SupportItem) -> dict:
+    """An item as the command line and the API give it."""
+    b = item.benefit
+    return {
+        "id": item.id,
+        "title": item.title,
+        "source": item.source,
+        "doc_title": item.doc.name,
+        "issuer": item.doc.issuer,
+        "section": item.section,
+        "page": item.page,
+        "start": item.start,
+        "end": item.end,
+        "quote": item.quote,
+        "beneficiary": item.beneficiary,
+        "conditions": [c.text for c in item.conditions],
+        "benefit": {
+            "kind": b.kind,
+            "text": b.text,
+            "amount_yuan": b.amount_yuan,
+            "rate": b.rate,
+            "base": b.base or None,
+            "per_unit": asdict(b.per_unit) if b.per_unit else None,
+            "cap_yuan": b.cap_yuan,
+            "tiered": b.tiered,
+            "tiers_yuan": b.tiers_yuan,
+            "floor": b.floor,
+            "upper": b.upper,
+        },
+        "responsible_unit": item.responsible_unit,
+        "doc_date": item.doc.date,
+        "incomplete": item.incomplete,
+        "status": item.status,
+        "superseded_by": item.superseded_by,
+        "changes": item.changes,
+    }
