@@ -19,6 +19,7 @@ from .answer import extract_answer, llm_citations, refusal
 from .config import LLMConfig, Settings
 from .documents import Answer, SourcePassage
 from .keyword import KeywordIndex, TokenCache
+from .policy_chat import policy_answer
 from .protocols import AnswerModel
 from .question import QuestionError, clean_question
 from .retrieval import Filters, Passage, Retriever, resolve_follow_up
@@ -117,6 +118,9 @@ class Assistant:
         except QuestionError as exc:  # not logged as a question the documents failed to answer
             return Answer(question="", text=exc.reason, refused=True)
         query = resolve_follow_up(question, history)
+        answered = policy_answer(question, self.settings, self.store, history, filters)  # 政策匹配/清单/版本
+        if answered is not None:
+            return answered
         passages = self._search(query, filters)
         if not self.is_relevant(passages):
             return refusal(question, self.settings.refusal_contact)
