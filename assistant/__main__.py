@@ -1,4 +1,5 @@
-"""Command line: ``python -m assistant ask "问题" [--index DIR] [--json]``."""
+"""Command line: ``python -m assistant ask "问题" [--index DIR] [--json]``;
+``items`` and ``match`` (support items and matching) are in policy_cli."""
 from __future__ import annotations
 
 import argparse
@@ -6,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from . import policy_cli
 from .config import Settings
 from .errors import ReasonError
 
@@ -22,7 +24,10 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--doc-type", default="", help="按文件类型筛选")
     ask.add_argument("--year-from", type=int, default=None)
     ask.add_argument("--year-to", type=int, default=None)
+    policy_cli.add_commands(sub, settings)
     args = parser.parse_args(argv)
+    if args.command != "ask":
+        return policy_cli.run(args, settings)
 
     from .qa import Assistant
     from .retrieval import Filters
