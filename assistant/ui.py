@@ -30,6 +30,8 @@ from .library import DOCUMENT_COLUMNS, add_documents, delete_document, document_
 from .manifest import Manifest
 from .qa import Assistant
 from .retrieval import Filters
+from .ui_policies import CSS as POLICY_CSS
+from .ui_policies import public_page
 
 logger = logging.getLogger(__name__)
 
@@ -79,8 +81,8 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
         max_file_size=settings.max_file_bytes * 4, ssr_mode=False, footer_links=[],
     )
     return gr.mount_gradio_app(
-        app, chat_page(assistant, log, settings), path="/", css=CSS, theme=theme, ssr_mode=False,
-        footer_links=["api"],
+        app, public_page(chat_page(assistant, log, settings), settings, TITLE), path="/", css=CSS + POLICY_CSS,
+        theme=theme, ssr_mode=False, footer_links=["api"],
     )
 
 

@@ -15,9 +15,9 @@ LAYERS = [
     ["loaders", "metadata", "chunking", "numbers", "question", "cache_db", "manifest", "accounts", "model_files",
      "protocols", "item_store"],
     ["corpus", "embedding_cache", "embeddings", "keyword", "store", "feedback", "llm", "items"],
-    ["ingestion", "retrieval", "versions"],
-    ["answer"],
-    ["qa", "library", "render"],
+    ["ingestion", "retrieval", "versions", "matcher"],
+    ["answer", "policy_chat"],
+    ["qa", "library", "render", "policy_cli", "ui_policies"],
     ["ui", "__main__"],
 ]
 LAYER_OF = {module: i for i, modules in enumerate(LAYERS) for module in modules}
