@@ -310,6 +310,7 @@ class _Extraction:
             elif flat.endswith((":", "：")):
                 owner = lead.clause if lead else clause
                 conditions = _conditions(flat, inherited=lead.conditions if lead else [])
+                self.drafts.extend(unit)
                 return _Lead(clause.level if clause else 0, conditions, owner, _benefit(flat))
             else:
                 draft = _Draft(s, e, body_start, lead.clause if lead else clause, path, label, lead, self.units)

@@ -494,7 +494,7 @@ _AMOUNT = r"(\d+(?:\.\d+)?)\s*(亿|万)?\s*元?"
 def parse_description(text: str) -> dict[str, Any]:
     """Profile fields a description states, read by rules (the user checks
     them in the form). Only what is said is filled; the rest stays blank."""
-    flat = _digits(re.sub(r"\s+", "", text or "")).replace("％", "%")
+    flat = to_digits(re.sub(r"\s+", "", text or "")).replace("％", "%")
     found: dict[str, Any] = {}
     for pattern, industry in _INDUSTRY_WORDS:
         if re.search(pattern, flat):
@@ -540,7 +540,7 @@ def parse_description(text: str) -> dict[str, Any]:
     return found
 
 
-def _digits(text: str) -> str:
+def to_digits(text: str) -> str:
     """Chinese numerals as digits (百分之二十 → 20%, 三个 → 3个)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # cn2an warns about a bare 万 or 亿

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from .config import Settings
 from .documents import Answer, Chunk, Citation
 from .item_store import SupportItem, benefit_text
-from .matcher import LABELS, Profile, Result, _digits, match, parse_description, parse_profile
+from .matcher import LABELS, Profile, Result, evaluate, match, parse_description, parse_profile, to_digits
 from .matcher import ProfileError as _ProfileError
 from .retrieval import Filters, resolve_follow_up
 from .store import VectorStore
@@ -62,7 +62,7 @@ def policy_answer(
     catalog = load_catalog(settings)
     if not catalog.items:
         return None
-    years = {int(y) for y in _YEAR.findall(_digits(query))}
+    years = {int(y) for y in _YEAR.findall(to_digits(query))}
     if years - {i.doc.year for i in catalog.items}:  # a year no clause is from: let retrieval answer or refuse
         return None
     scope = _Scope(catalog, years, _place(query), filters)
@@ -104,9 +104,9 @@ class _Scope:
                     keep.append(item)
             elif item.status == "current":
                 keep.append(item)
-        return [i for i in keep if self._allowed(i)]
+        return [i for i in keep if self.allowed(i)]
 
-    def _allowed(self, item: SupportItem) -> bool:
+    def allowed(self, item: SupportItem) -> bool:
         if self.place and self.place not in item.doc.issuer:
             return False
         f = self.filters
@@ -278,8 +278,6 @@ def _listing(query: str, scope: _Scope, lead: str) -> tuple[str, list[SupportIte
 
 
 def _applies(item: SupportItem) -> bool:
-    from .matcher import evaluate
-
     return evaluate(Profile(), item).checks[0].status == "met"
 
 
@@ -296,7 +294,7 @@ def _clause_answer(query: str, scope: _Scope) -> tuple[str, list[SupportItem]] |
     versioned = set(series(catalog.docs))
     pool = [
         i for i in catalog.items
-        if series_key(i.doc) in versioned and scope._allowed(i) and any(_asks(i, "industry", t) for t in topics)
+        if series_key(i.doc) in versioned and scope.allowed(i) and any(_asks(i, "industry", t) for t in topics)
     ]
     if scope.years:
         chosen = [i for i in pool if i.doc.year in scope.years]

@@ -207,7 +207,7 @@ def write_exports(name: str, columns: list[str], rows: list[list[Any]]) -> tuple
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(columns)
-    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    writer.writerows([["" if v is None else _cell(v) for v in row] for row in rows])
     path = folder / f"{name}.csv"
     path.write_text(buffer.getvalue(), encoding="utf-8-sig")
     return str(xlsx), str(path)

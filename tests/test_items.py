@@ -43,7 +43,7 @@ doc_type: 政策文件
 1.鼓励研发投入。对当年度研发费用达到500万元以上的规上工业企业，按其研发费用增量部分给予10%的补助，最高不超过100万元。（责任单位：市科技局）
 2.支持高新技术企业。对首次认定的高新技术企业，给予每家五万元奖励；对重新认定的高新技术企业，给予每家2万元奖励。两项奖励合计不超过5万元。（责任单位：市科技局）
 二、支持人才引进
-（一）引进高层次人才。对入选省引才计划的人才，按上级资助的50%给予配套资助：
+（一）引进高层次人才。对新引进的全职博士，给予每人5万元安家补助。对入选省引才计划的人才，按上级资助的50%给予配套资助：
 1.创业类人才团队给予最高200万元资助；
 2.创新类人才给予最高100万元资助。
 （责任单位：市人才办）
@@ -121,8 +121,9 @@ def test_documents_without_support_clauses_yield_no_items(tmp_path):
 
 def test_a_generated_policy_text_is_read_by_the_same_rules(tmp_path):
     items = extract_items(written(tmp_path, "policy.txt", GENERATED))
-    assert len(items) == 5
-    rd, first, renewed, founders, innovators = items
+    assert len(items) == 6
+    rd, first, renewed, doctors, founders, innovators = items
+    assert (doctors.beneficiary, doctors.benefit.amount_yuan, doctors.benefit.kind) == ("人才/团队", 50_000, "补助")
     assert (rd.benefit.kind, rd.benefit.rate, rd.benefit.base, rd.benefit.cap_yuan) == ("补助", 0.1, "研发费用增量", 1_000_000)
     assert rd.responsible_unit == "市科技局" and [c.text for c in rd.conditions][0] == "当年度研发费用达到500万元以上"
     assert first.benefit.amount_yuan == 50_000  # 五万元, in Chinese numerals
@@ -196,7 +197,7 @@ def test_ingestion_keeps_items_in_step_with_documents(corpus, tmp_path):
     (corpus / "policy.txt").write_text(GENERATED, "utf-8")
     (corpus / "meeting.txt").write_text(NO_CLAUSE, "utf-8")
     report = ingest(corpus, settings=settings)
-    assert not report.failed and stored_items(settings)["policy.txt"] == 5 and "meeting.txt" not in stored_items(settings)
+    assert not report.failed and stored_items(settings)["policy.txt"] == 6 and "meeting.txt" not in stored_items(settings)
 
     changed = GENERATED.replace("给予每家2万元奖励", "给予每家3万元奖励")
     (corpus / "policy.txt").write_text(changed, "utf-8")
@@ -208,7 +209,7 @@ def test_ingestion_keeps_items_in_step_with_documents(corpus, tmp_path):
 
     settings.items_db.unlink()  # lost or from before this feature: the next run rebuilds it, embedding nothing
     again = ingest(corpus, settings=settings)
-    assert again.chunks_embedded == 0 and stored_items(settings) == {V2024: 1, "policy.txt": 5}
+    assert again.chunks_embedded == 0 and stored_items(settings) == {V2024: 1, "policy.txt": 6}
 
     # The state a crash between storing chunks and syncing items leaves: the
     # manifest has moved on, the item store has not. The next run catches up.
@@ -220,9 +221,9 @@ def test_ingestion_keeps_items_in_step_with_documents(corpus, tmp_path):
     ingest(corpus, settings=settings)
     with sqlite3.connect(settings.items_db) as live:
         before.backup(live)  # the item store as it was before that run
-    assert stored_items(settings) == {V2024: 1, "policy.txt": 5}  # stale
+    assert stored_items(settings) == {V2024: 1, "policy.txt": 6}  # stale
     ingest(corpus, settings=settings)
-    assert stored_items(settings) == {V2025: 5, "policy.txt": 5}
+    assert stored_items(settings) == {V2025: 5, "policy.txt": 6}
     assert stored_hashes(settings) == manifest_hashes(settings)
 
 

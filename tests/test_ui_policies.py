@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 from conftest import ROOT, serve_app
 
-from assistant.ui_policies import ITEM_COLUMNS, MATCH_COLUMNS
+from assistant.ui_policies import ITEM_COLUMNS, MATCH_COLUMNS, write_exports
 
 SHOTS = ROOT / "test-artifacts" / "policies"
 CHROMIUM_ARGS = [
@@ -215,3 +215,12 @@ def test_the_chat_answers_a_profile_question_with_its_sources(page, app):
     text = page.locator("#chat").inner_text()
     assert "10,500元" in text and "查看原文" in text
     page.screenshot(path=str(SHOTS / "06-chat-profile-question.png"), full_page=True)
+
+
+def test_exports_never_hand_a_spreadsheet_a_formula():
+    """Document text such as =HYPERLINK(…) is written as text, in both files."""
+    xlsx, csv_path = write_exports("测试", ["原文", "金额"], [["=HYPERLINK(\"http://x\")", 3], ["+1", None], ["正常", 5.5]])
+    rows = list(openpyxl.load_workbook(xlsx).active.iter_rows(values_only=True))
+    assert rows == [("原文", "金额"), ("'=HYPERLINK(\"http://x\")", 3), ("'+1", None), ("正常", 5.5)]
+    text = open(csv_path, encoding="utf-8-sig").read()
+    assert "'=HYPERLINK" in text and "\n'+1," in text
