@@ -6,6 +6,8 @@ address is ``--url`` or ASSISTANT_URL (the app's default address unless set).
 Without an app there, or with ``--local``, or for an explicit ``--index``
 (the app serves its own index), it loads the model and index itself (about
 ten seconds). Which of the two answered is said on stderr, in Chinese.
+
+``items`` and ``match`` (support items and matching) are in policy_cli.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from . import policy_cli
 from .config import Settings
 from .errors import ReasonError
 
@@ -35,7 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--doc-type", default="", help="按文件类型筛选")
     ask.add_argument("--year-from", type=int, default=None)
     ask.add_argument("--year-to", type=int, default=None)
+    policy_cli.add_commands(sub, settings)
     args = parser.parse_args(argv)
+    if args.command != "ask":
+        return policy_cli.run(args, settings)
 
     url = "" if args.local else (args.url or (settings.app_url if args.index is None else ""))
     if url:

@@ -161,6 +161,10 @@ class Settings:
         return Path(self.index_dir) / "metadata_edits.sqlite"
 
     @property
+    def items_db(self) -> Path:
+        return Path(self.index_dir) / "items.sqlite"
+
+    @property
     def token_cache(self) -> Path:
         return Path(self.embedding_cache).with_name("keyword_tokens.sqlite")
 

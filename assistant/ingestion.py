@@ -32,6 +32,7 @@ from .config import Settings
 from .corpus import corpus_files, read_document
 from .documents import Chunk, Document
 from .errors import CorpusNotFoundError, ReasonError
+from .items import sync_items
 from .loaders import LoadError
 from .manifest import Entry, Manifest
 from .meta_edits import apply_edits
@@ -149,6 +150,8 @@ class _Ingestion:
         apply_edits(self.settings, self.store, self.manifest)  # agents' corrections, issuer names
         if not self.manifest.path.exists():
             self.manifest.save()
+        # Support items follow the manifest (also after a crash: they are reconciled every run).
+        sync_items(self.settings, self.manifest, lambda source: read_document(files[source], source))
         self.report.chunks_total = self.store.count()
         return self.report
 

@@ -34,6 +34,7 @@ from .embedding_cache import EmbeddingCache
 from .keyword import KeywordIndex, TokenCache, cut_words, dictionary_frequency, named_in, tokenize
 from .metadata_answer import metadata_answer
 from .normalize import normalize
+from .policy_chat import policy_answer
 from .protocols import AnswerModel
 from .question import QuestionError, clean_question
 from .reading import Reading, jurisdiction, read_question
@@ -191,6 +192,9 @@ class Assistant:
         except QuestionError as exc:  # not logged as a question the documents failed to answer
             return Answer(question="", text=exc.reason, refused=True)
         reading = read_question(question)
+        answered = policy_answer(question, self.settings, self.store, history, filters)  # 政策匹配/清单/版本
+        if answered is not None:
+            return answered
         query = resolve_follow_up(reading.text, [normalize(h) for h in history])
         vector = self.embedder.encode_queries([query])[0]
         passages = self._search(query, filters, top=SEARCHED, vector=vector)

@@ -36,6 +36,8 @@ from .ui_confirm import CLEAR_JS, COPY_JS, PAGE_JS, WAIT_JS, export_note
 from .ui_confirm import CSS as CONFIRM_CSS
 from .ui_locale import I18N, ChineseLocale, login_status
 from .ui_metadata import metadata_editor
+from .ui_policies import CSS as POLICY_CSS
+from .ui_policies import public_page
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +83,8 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
         max_file_size=settings.max_file_bytes * 4, ssr_mode=False, footer_links=[],
     )
     app = gr.mount_gradio_app(
-        app, chat_page(assistant, log, settings), path="/", css=CSS, theme=theme, ssr_mode=False,
-        footer_links=["api"], i18n=I18N, js=PAGE_JS,
+        app, public_page(chat_page(assistant, log, settings), settings, TITLE), path="/", css=CSS + POLICY_CSS,
+        theme=theme, ssr_mode=False, footer_links=["api"], i18n=I18N, js=PAGE_JS,
     )
     app.add_middleware(ChineseLocale)  # Gradio's own words in Chinese, whatever the browser's language
     return app
