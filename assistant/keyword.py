@@ -228,6 +228,12 @@ class KeywordIndex:
                     break
         return hits
 
+    def known(self, token: str) -> bool:
+        """Whether some chunk of the index holds ``token``."""
+        postings = self._state[0]
+        i = self._vocab.get(token, -1)
+        return 0 <= i < len(postings.starts) - 1 and bool(postings.starts[i + 1] > postings.starts[i])
+
     def idf(self, token: str) -> float:
         postings = self._state[0]
         if postings.size == 0:
