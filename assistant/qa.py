@@ -22,6 +22,7 @@ from .keyword import KeywordIndex, TokenCache
 from .protocols import AnswerModel
 from .question import QuestionError, clean_question
 from .retrieval import Filters, Passage, Retriever, resolve_follow_up
+from .served import ServedFirst
 from .store import VectorStore
 
 
@@ -50,6 +51,7 @@ class Assistant:
             self.store, self.embedder, self.keywords, pool=self.settings.retrieval_pool, rrf_k=self.settings.rrf_k
         )
         self.llm = llm if llm is not None else _llm_from_env()
+        self.served = ServedFirst(self.settings, self.embedder, self.keywords, self.store)  # verified answers first
 
     def warm_up(self) -> None:
         """Load the embedding model and the keyword index now, so that the
@@ -77,7 +79,7 @@ class Assistant:
 
     def ask(self, question: str, history: Sequence[str] = (), filters: Filters | None = None) -> Answer:
         started = time.perf_counter()
-        prepared = self._prepare(question, history, filters)
+        prepared = self.served.answer(question, history, filters, self.retrieve) or self._prepare(question, history, filters)
         answer = prepared if isinstance(prepared, Answer) else self._generate(prepared)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
@@ -92,7 +94,7 @@ class Assistant:
         from .llm import LLMError
 
         started = time.perf_counter()
-        prepared = self._prepare(question, history, filters)
+        prepared = self.served.answer(question, history, filters, self.retrieve) or self._prepare(question, history, filters)
         if isinstance(prepared, Answer):
             answer = prepared
         else:
