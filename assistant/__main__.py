@@ -1,4 +1,5 @@
-"""Command line: ``python -m assistant ask "问题" [--index DIR] [--json]``."""
+"""Command line: ``python -m assistant ask "问题" [--index DIR] [--json]``, and
+``python -m assistant verified add|list|export|import …`` (verified_cli.py)."""
 from __future__ import annotations
 
 import argparse
@@ -11,6 +12,11 @@ from .errors import ReasonError
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["verified"]:
+        from .verified_cli import main as verified
+
+        return verified(argv[1:])
     settings = Settings()
     parser = argparse.ArgumentParser(prog="python -m assistant", description="慈溪科技创新政策问答")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -22,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--doc-type", default="", help="按文件类型筛选")
     ask.add_argument("--year-from", type=int, default=None)
     ask.add_argument("--year-to", type=int, default=None)
+    sub.add_parser("verified", help="核实答复：add / list / export / import（见 python -m assistant verified -h）")
     args = parser.parse_args(argv)
 
     from .qa import Assistant
@@ -45,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _plain(answer) -> str:
-    lines = [answer.text]
+    from .render import verified_mark
+
+    lines = [verified_mark(answer), answer.text] if answer.verified else [answer.text]
     if answer.notice:
         lines.append(f"提示：{answer.notice}")
     for c in answer.citations:

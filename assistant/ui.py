@@ -8,9 +8,6 @@ is shown; the chat shows HTML only from there.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
-import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,11 +22,13 @@ from .config import Settings
 from .corpus import read_document
 from .documents import Answer
 from .errors import ReasonError
-from .feedback import WORKLIST_COLUMNS, FeedbackLog
+from .feedback import FeedbackLog
 from .library import DOCUMENT_COLUMNS, add_documents, delete_document, document_rows
 from .manifest import Manifest
 from .qa import Assistant
 from .retrieval import Filters
+from .ui_worklist import worklist_tab
+from .verification import open_book, sync_chat
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +54,8 @@ CSS = """
 .sources .tag.excerpt { background: #fff7ed; color: #c2410c; border: 1px solid #fdba74; }
 .sources .tag.old { background: #f3f4f6; color: #4b5563; border: 1px solid #d1d5db; }
 mark { background: #fde68a; color: inherit; }
+.verified-mark { display: inline-block; font-size: .85em; padding: 0 .5rem; margin-bottom: .3rem; border-radius: .3rem;
+  background: #ecfdf5; color: #047857; border: 1px solid #6ee7b7; }
 """
 CONFIRM_DELETE_JS = """(source) => (source && confirm("确定删除“" + source + "”吗？它的内容将不再出现在回答中。")) ? source : null"""
 COPY_JS = """(text) => {
@@ -94,6 +95,7 @@ class ChatHandlers:
 
     def __init__(self, assistant: Assistant, log: FeedbackLog, settings: Settings):
         self.assistant, self.log, self.settings = assistant, log, settings
+        self.book = open_book(settings)  # a 踩 on a verified answer withdraws it at once
 
     def respond(self, question, history, turns, asks, *filters):
         question = (question or "").strip()
@@ -130,6 +132,10 @@ class ChatHandlers:
                 "metadata": {"title": render.sources_title(answer)},
             })
             asks[len(history) - 1] = ask_id
+        related = render.related_message(answer, self.settings.stale_years)
+        if related:
+            history.append(related)
+            asks[len(history) - 1] = ask_id
         return history, asks
 
     @staticmethod
@@ -142,12 +148,15 @@ class ChatHandlers:
         if ask_id is None or data.liked is None:
             return None, gr.update(visible=False)
         rating = self.log.rate(ask_id, bool(data.liked))
+        if not data.liked:
+            sync_chat(self.book, self.log)
         gr.Info("感谢反馈！" if data.liked else "感谢反馈，我们会据此改进。")
         return rating, gr.update(visible=not data.liked)
 
     def comment(self, rating, text):
         if rating is not None and (text or "").strip():
             self.log.add_comment(rating, text)
+            sync_chat(self.book, self.log)
             gr.Info("已记录您的意见。")
         return "", gr.update(visible=False)
 
@@ -253,8 +262,7 @@ class AdminHandlers:
 
     def tables(self):
         rows = document_rows(self.settings)
-        worklist = [i.row() for i in self.log.worklist()]
-        return rows, gr.update(choices=[r[0] for r in rows], value=None), worklist, _worklist_file(self.log)
+        return rows, gr.update(choices=[r[0] for r in rows], value=None)
 
     def upload(self, paths, progress=gr.Progress(track_tqdm=True)):
         if not paths:
@@ -297,31 +305,15 @@ def admin_page(settings: Settings, log: FeedbackLog) -> gr.Blocks:
                 target = gr.Dropdown(label="选择要删除的文档", choices=[], elem_id="delete-choice", scale=4)
                 delete = gr.Button("删除所选文档", variant="stop", elem_id="delete-btn", scale=1)
         with gr.Tab("待解决问题"):
-            gr.Markdown("企业提问中**未找到答案**或被标记为**没用**的问题，最新的在前。")
-            work = gr.Dataframe(
-                headers=WORKLIST_COLUMNS, interactive=False, wrap=True, elem_id="worklist",
-                column_widths=["12%", "25%", "10%", "18%", "35%"],
-            )
-            with gr.Row():
-                refresh = gr.Button("刷新", elem_id="worklist-refresh")
-                export = gr.DownloadButton("导出 CSV", elem_id="worklist-export")
+            refresh_worklist, worklist_inputs, worklist_outputs = worklist_tab(settings, log, page)
 
-        # The CSV is written whenever the tables are, so 导出 CSV downloads at the first click.
-        outputs = [result, table, target, work, export]
-        upload.click(on.upload, [files], outputs, api_visibility="private")
-        delete.click(on.delete, [target], outputs, api_visibility="private", js=CONFIRM_DELETE_JS)
-        refresh.click(on.tables, outputs=outputs[1:], api_visibility="private")
+        # An upload or deletion may withdraw verified answers: the worklist shows them at once.
+        outputs = [result, table, target]
+        after = {"fn": refresh_worklist, "inputs": worklist_inputs, "outputs": worklist_outputs, "api_visibility": "private"}
+        upload.click(on.upload, [files], outputs, api_visibility="private").then(**after)
+        delete.click(on.delete, [target], outputs, api_visibility="private", js=CONFIRM_DELETE_JS).then(**after)
         page.load(on.tables, outputs=outputs[1:], api_visibility="private")
     return page
-
-
-def _worklist_file(log: FeedbackLog) -> str:
-    folder = Path(tempfile.gettempdir()) / "cixi-policy-assistant"
-    folder.mkdir(exist_ok=True)
-    path, tmp = folder / "待解决问题.csv", folder / f".worklist-{threading.get_ident()}.csv"
-    tmp.write_text(log.worklist_csv(), encoding="utf-8")
-    os.replace(tmp, path)  # Gradio copies the file into its cache when it is returned
-    return str(path)
 
 
 # --- the whole-document view -------------------------------------------------------

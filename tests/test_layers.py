@@ -13,11 +13,11 @@ LAYERS = [
     ["errors"],
     ["config", "documents"],
     ["loaders", "metadata", "chunking", "numbers", "question", "cache_db", "manifest", "accounts", "model_files",
-     "protocols"],
-    ["corpus", "embedding_cache", "embeddings", "keyword", "store", "feedback", "llm"],
-    ["ingestion", "retrieval"],
-    ["answer"],
-    ["qa", "library", "render"],
+     "protocols", "worklist"],
+    ["corpus", "embedding_cache", "embeddings", "keyword", "store", "feedback", "llm", "verified", "replies"],
+    ["ingestion", "retrieval", "similar", "verification"],
+    ["answer", "served"],
+    ["qa", "library", "render", "ui_worklist", "verified_cli"],
     ["ui", "__main__"],
 ]
 LAYER_OF = {module: i for i, modules in enumerate(LAYERS) for module in modules}
