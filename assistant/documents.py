@@ -155,7 +155,7 @@ class Answer:
     mode: str = "extractive"  # extractive | llm
     notice: str = ""  # e.g. why an LLM answer was replaced by the extractive one
     latency_ms: float = 0.0
-    # Served from a verified answer: {"id", "by", "at", "origin"} (see verified.py).
+    # Served from a verified answer: {"id", "by", "at", "origin", "no_basis", "contact"} (served.py).
     verified: dict | None = None
     # Under a verified answer, the passages retrieval found, offered collapsed.
     related: list[Citation] = field(default_factory=list)

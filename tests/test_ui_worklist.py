@@ -5,16 +5,26 @@ A refused question reaches the worklist; an agent answers it with a
 citation (a wrong quote is refused); a paraphrase in the chat gets the
 verified answer with its mark; the export imported into a fresh app serves
 the same answer; an upload of a changed version of the cited document
-withdraws it (待复核); two agents saving at once; bad input. The tests run
-in file order and share one app. Screenshots go to test-artifacts/ui/.
+withdraws it (待复核); two agents saving at once; bad input; a user's 踩
+withdraws an answer another process added. The tests run in file order and
+share one app. Screenshots go to test-artifacts/ui/.
 """
 import json
+import os
 import re
 import secrets
 import sqlite3
+import subprocess
+import sys
+import time
 
 import pytest
-from conftest import ROOT, SEED, serve_app
+from conftest import LLM_ENV, ROOT, SEED, serve_app
+
+from assistant.config import Settings
+from assistant.documents import Answer
+from assistant.feedback import FeedbackLog
+from assistant.ui_worklist import WorklistHandlers
 
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -320,3 +330,46 @@ def test_bad_input_gets_a_chinese_message_and_saves_nothing(page, app, tmp_path,
     wait_text(page, "#verified-import-result textarea", "导入文件过大")
     assert "未导入任何内容" in page.locator("#verified-import-result textarea").input_value()
     assert db_item(app, "白鹭补贴？") == {} and len(db_history(app, before["id"])) == count
+
+
+def test_a_dislike_in_the_chat_withdraws_a_verified_answer_added_from_the_command_line(page, app, shots):
+    question, paraphrase = "科技服务联盟在横河镇有服务站吗？", "请问横河有科技服务联盟服务站吗"
+    env = {k: v for k, v in os.environ.items() if k not in LLM_ENV}
+    added = subprocess.run(
+        [sys.executable, "-m", "assistant", "verified", "add", "--index", str(app.index), "--corpus", str(app.corpus),
+         "--question", question, "--answer", "有。科技服务联盟在横河镇设有服务分站。", "--source", SEED,
+         "--quote", "服务分站已在横河镇、周巷镇、龙山镇、观海卫镇、逍林镇、宗汉街道六个镇街道挂牌", "--by", "agent2"],
+        cwd=ROOT, env=env, capture_output=True, text=True, encoding="utf-8", timeout=300,
+    )
+    assert added.returncode == 0, added.stderr[-2000:]
+    ask(page, app.url, paraphrase)  # the running app picks up what another process saved
+    assert page.locator("#chat .verified-mark").first.inner_text().startswith("服务联盟核实答复 · agent2 · ")
+    page.locator("#chat button[aria-label='踩']").last.click()
+    page.wait_for_selector("#comment textarea", timeout=30_000)
+    page.fill("#comment textarea", "横河服务站已经搬迁")
+    page.click("#comment-send")
+    deadline = time.monotonic() + 30
+    while db_item(app, question)["review_reason"] != "用户点踩：横河服务站已经搬迁" and time.monotonic() < deadline:
+        time.sleep(0.3)
+    stored = db_item(app, question)
+    assert stored["status"] == "待复核" and stored["review_reason"] == "用户点踩：横河服务站已经搬迁"
+    ask(page, app.url, paraphrase)
+    assert page.locator("#chat .verified-mark").count() == 0
+    page.screenshot(path=str(shots / "27-dislike-withdraws.png"), full_page=True)
+
+
+def test_overdue_items_come_first_and_are_marked(tmp_path):
+    """The tab's list on a real store and feedback log (no browser needed)."""
+    settings = Settings().with_(index_dir=tmp_path / "index", corpus_dir=tmp_path / "corpus")
+    log = FeedbackLog(settings.feedback_db)
+    for question in ("旧问题？", "逾期的问题？", "新问题？"):
+        log.record_answer(Answer(question, "抱歉……", refused=True))
+        time.sleep(0.01)
+    handlers = WorklistHandlers(settings, log)
+    assert [r.item.question for r in handlers.rows()] == ["新问题？", "逾期的问题？", "旧问题？"]
+    with sqlite3.connect(settings.verified_db) as db:
+        db.execute("UPDATE items SET due = '2020-01-06' WHERE question = '逾期的问题？'")
+    rows = handlers.rows()
+    assert [r.item.question for r in rows] == ["逾期的问题？", "新问题？", "旧问题？"]
+    cells = rows[0].cells()
+    assert cells[5] == "待处理（已逾期）" and cells[7] == "2020-01-06（已逾期）"
