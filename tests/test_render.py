@@ -21,8 +21,10 @@ from assistant.render import (
     highlight,
     is_old,
     plain_answer,
+    related_message,
     source_link,
     sources_html,
+    verified_mark,
 )
 
 SCRIPT = "<script>alert('x')</script>"
@@ -412,3 +414,36 @@ def test_document_page_of_a_real_excerpt():
     page = document_page(doc.meta, name, doc.text, 0, 10)
     assert "本文件为节选，并非全文。" in page
     assert marked_part(page) == esc(doc.text[:10])
+
+
+# ------------------------------------------------------------------ verified answers
+
+
+def verified_answer(**mark) -> Answer:
+    base = {"id": 3, "by": "王芳", "at": "2026-11-30", "origin": "agent", "no_basis": False, "contact": ""}
+    return Answer(TRANCHES_Q, f"首批30%{SCRIPT}", [citation()], mode="verified", verified={**base, **mark},
+                  related=[citation(1), citation(2)])
+
+
+def test_a_verified_answer_carries_its_mark_escaped_before_the_text():
+    message = answer_message(verified_answer(by=IMG))
+    assert message.startswith('<span class="verified-mark">服务联盟核实答复 · ')
+    assert esc(IMG) in message and IMG not in message and SCRIPT not in message
+    assert "2026年11月30日" in message
+    assert verified_mark(verified_answer()) == "服务联盟核实答复 · 王芳 · 2026年11月30日"
+    assert answer_message(Answer("问？", "答。")) == "答。"  # no mark on other answers
+
+
+def test_the_mark_of_a_reply_and_of_an_answer_without_documents():
+    assert verified_mark(verified_answer(origin="document", by="慈溪市科学技术局", at="2022-06-22")) == (
+        "答复文件原文 · 慈溪市科学技术局 · 2022年6月22日")
+    manual = verified_mark(verified_answer(no_basis=True, contact="市公积金中心 0574-1"))
+    assert manual.endswith("（无文件依据，人工答复；联系人：市公积金中心 0574-1）")
+
+
+def test_related_passages_come_as_a_collapsed_message_and_the_copy_has_the_mark():
+    message = related_message(verified_answer(), stale_years=3)
+    assert message["metadata"] == {"title": "检索到的相关原文（2）", "status": "done"}
+    assert message["content"].count('class="src"') == 2
+    assert related_message(Answer("问？", "答。", related=[citation()])) is None  # only under a verified answer
+    assert plain_answer(verified_answer()).splitlines()[0] == "服务联盟核实答复 · 王芳 · 2026年11月30日"
