@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from .decision import LinearModel
@@ -27,6 +27,7 @@ from .normalize import normalize
 from .reading import ASKED_KINDS, Reading, provides
 from .retrieval import Passage
 from .sentences import Sentence
+from .versions import Supersession
 
 IDF = Callable[[str], float]
 _HEADING_LIKE = 25  # a sentence this short (一、…。) brings the sentence after it
@@ -262,12 +263,13 @@ def _trim(sentence: Sentence, budget: int) -> Sentence:
 
 
 def compose(question: str, passages: list[Passage], chosen: list[Sentence], today: dt.date,
-            general: bool = True, clause: bool = False) -> Answer:
+            general: bool = True, clause: bool = False, newer: Mapping[str, Supersession] | None = None) -> Answer:
     """Answer text with [n] markers, each source named where it is quoted,
     and one citation per cited passage. ``general``: the question does not
     itself ask about an announcement (so using one is noted); ``clause``:
     it asks which clause of which document, so each source is named with
-    its title, 文号 and heading path before its quote."""
+    its title, 文号 and heading path before its quote; ``newer``: the newer
+    version of each source that has one, named in a note."""
     numbers: dict[int, int] = {}
     spans: dict[int, tuple[int, int]] = {}
     parts: list[str] = []
@@ -284,7 +286,7 @@ def compose(question: str, passages: list[Passage], chosen: list[Sentence], toda
         if last_of_source:
             parts.append(f"（{attribution(passages[rank])}）")
     citations = [_citation(n, passages[rank], *spans[rank]) for rank, n in numbers.items()]
-    notes = _notes(citations, chosen, numbers, passages, general)
+    notes = _notes(citations, chosen, numbers, passages, general, newer or {})
     text = "".join(parts) + ("\n" + notes if notes else "")
     return Answer(question=question, text=text, citations=citations)
 
@@ -342,7 +344,7 @@ def cn_date(date: str) -> str:
 
 
 def _notes(citations: list[Citation], chosen: list[Sentence], numbers: dict[int, int], passages: list[Passage],
-           general: bool) -> str:
+           general: bool, newer: Mapping[str, Supersession]) -> str:
     notes = []
     for citation in citations:
         rank = next(r for r, n in numbers.items() if n == citation.n)
@@ -354,6 +356,9 @@ def _notes(citations: list[Citation], chosen: list[Sentence], numbers: dict[int,
             notes.append(f"[{citation.n}]为节选文本")
         if general and _ONE_OFF.search(citation.title) and passages[rank].chunk.meta.doc_type == "通知公告":
             notes.append(f"[{citation.n}]是一次性公示，只反映当批情况")
+        if citation.source in newer:
+            successor = newer[citation.source]
+            notes.append(f"[{citation.n}]是较早版本，现行为{cn_date(successor.date)}的《{successor.title}》")
     return "（注：" + "；".join(notes) + "。）" if notes else ""
 
 

@@ -42,6 +42,7 @@ from .retrieval import Filters, Passage, Retriever, resolve_follow_up
 from .sentences import Sentence, SentenceVectors, sentences_of
 from .served import ServedFirst
 from .store import VectorStore
+from .versions import Supersession, superseded_by
 
 ANSWER_PASSAGES = 3  # sentences are chosen from this many of the best passages …
 SEARCHED = 10  # … and from the best passage among this many for a year or place they lack
@@ -217,6 +218,9 @@ class Assistant:
         models = models or self.models
         reading, top = g.reading, g.top
         known = [w for w in g.words if self.keywords.known(w)]
+        newer = self._newer_versions(top)
+        if not reading.years:
+            _prefer_current(top, g.sentences, newer)
         parts = [[w for w in tokenize(part) if self.keywords.known(w) and (len(w) > 1 or w.isascii())]
                  for part in reading.parts]
         found = candidates(reading, top, g.sentences, self.keywords.idf, known, models.sentence, parts)
@@ -226,15 +230,25 @@ class Assistant:
         if choice is None:
             return refusal(reading.question, self.settings.refusal_contact), None
         evidence = self._evidence(g, choice)
-        return self._decide(reading, top, g.sentences, choice, evidence, g.corrections, models), evidence
+        return self._decide(reading, top, g.sentences, choice, evidence, g.corrections, models, newer), evidence
 
     def _corrected(self, reading: Reading, top: list[Passage]) -> tuple[Reading, list[Correction]]:
         texts = [normalize(p.chunk.text) for p in top]
         text, corrections = correct(reading.text, texts, cut_words, self._is_word)
         return (replace(reading, text=text), corrections) if corrections else (reading, [])
 
+    def _newer_versions(self, top: list[Passage]) -> dict[str, Supersession]:
+        """For each passage's document that a newer version replaces, that version."""
+        found = {}
+        for source in {p.chunk.source for p in top}:
+            newer = superseded_by(source, self.settings)
+            if newer is not None:
+                found[source] = newer
+        return found
+
     def _decide(self, reading: Reading, top: list[Passage], sentences: list[Sentence], choice: Choice,
-                evidence: Evidence, corrections: list[Correction], models: Models) -> Answer:
+                evidence: Evidence, corrections: list[Correction], models: Models,
+                newer: dict[str, Supersession]) -> Answer:
         contact = self.settings.refusal_contact
         names = named_in(reading.text)
         cut = _cut_off_answer(sentences, choice, names)
@@ -244,7 +258,7 @@ class Assistant:
         if not models.answers(evidence):
             return refusal(reading.question, contact)
         answer = compose(reading.question, top, choice.sentences, dt.date.today(),
-                         general=not _asks_announcement(reading), clause=_asks_clause(reading))
+                         general=not _asks_announcement(reading), clause=_asks_clause(reading), newer=newer)
         missing = unmet(reading, top, choice, names)
         if missing:
             return near_miss(reading.question, missing, answer)
@@ -345,6 +359,17 @@ def _doc_holds_place(passage: Passage, place: str) -> bool:
 
 def _asks_announcement(reading: Reading) -> bool:
     return any(word in reading.text for word in ("公示", "名单", "第"))
+
+
+def _prefer_current(top: list[Passage], sentences: list[Sentence], newer: dict[str, Supersession]) -> None:
+    """A question naming no year is answered from the current version of a
+    policy when both it and an older one were found: the older one's
+    sentences are not quoted."""
+    present = {p.chunk.source for p in top}
+    for sentence in sentences:
+        successor = newer.get(top[sentence.passage_rank].chunk.source)
+        if successor is not None and successor.source in present:
+            sentence.usable = False
 
 
 def _cut_off_answer(sentences: list[Sentence], choice: Choice, names: list[str]) -> Sentence | None:

@@ -124,13 +124,21 @@ def _right(case: Case, result: Result, answers: bool) -> bool:
     return not refused if case.question.answerable else refused
 
 
+UNANSWERABLE_COST = 3  # answering an out-of-scope question costs as much as refusing this many answerable ones
+
+
 def best_threshold(probabilities: list[float], cases: list[Case], results: list[Result]) -> float:
-    """The threshold whose decisions get most questions right (answered
-    when answerable, refused when not); ties go to the lower threshold,
-    which refuses less."""
+    """The threshold whose decisions cost least: a refused answerable
+    question costs 1, an answered unanswerable one UNANSWERABLE_COST (a
+    confident wrong answer misleads; a refusal sends the user to an agent);
+    ties go to the lower threshold, which refuses less."""
     candidates = sorted(set(np.round(probabilities, 4)) | {0.5})
-    return float(max(candidates, key=lambda t: (
-        sum(_right(c, r, p >= t) for c, r, p in zip(cases, results, probabilities)), -t)))
+
+    def cost(t: float) -> float:
+        return sum((1 if c.question.answerable else UNANSWERABLE_COST) * (not _right(c, r, p >= t))
+                   for c, r, p in zip(cases, results, probabilities))
+
+    return float(min(candidates, key=lambda t: (cost(t), t)))
 
 
 def decided(cases: list[Case], results: list[Result]) -> tuple[list[Case], list[Result]]:

@@ -1,0 +1,116 @@
+"""Answers that hold up: the same question in traditional characters, with
+full-width digits, English or emoji around it, or a homophone typo, gets
+the plain form's answer; a question about another year, place or batch, or
+a programme cut off where an excerpt ends, is refused with what is missing
+and the nearest passage, cited; documents' metadata answer which-document
+questions; an older version of a policy is named as such."""
+from __future__ import annotations
+
+import pytest
+
+PLAIN = "研发机构认定奖励每家多少钱？"
+
+
+def cited_sources(answer) -> set[str]:
+    return {c.source for c in answer.citations}
+
+
+@pytest.mark.parametrize("variant", [
+    "研發機構認定獎勵每家多少錢？",  # traditional characters
+    "研发机构认定奖励每家多少钱？😀",  # emoji
+    "研发机构认定奖励每家多少钱？？？",
+])
+def test_variants_are_answered_like_the_plain_form(policy_assistant, variant):
+    plain, other = policy_assistant.ask(PLAIN), policy_assistant.ask(variant)
+    assert not plain.refused and "3万元" in plain.text
+    assert not other.refused and "3万元" in other.text
+    assert cited_sources(other) == cited_sources(plain)
+
+
+def test_full_width_digits_and_chinese_numerals_read_as_digits(policy_assistant):
+    for question in ("２０２５年数字经济制造业企业营收每增１００万元奖励多少？", "二〇二五年数字经济制造业企业营收每增一百万元奖励多少？"):
+        answer = policy_assistant.ask(question)
+        assert not answer.refused, answer.text
+        assert "每增100万元最高奖励500元" in answer.text
+        assert answer.citations[0].date.startswith("2025")
+
+
+def test_english_mixed_in_is_read_through_the_glossary(policy_assistant):
+    answer = policy_assistant.ask("2016年慈溪的GDP是多少？")
+    assert not answer.refused and "1209.42亿元" in answer.text
+
+
+@pytest.mark.parametrize("typo, meant, fact", [
+    ("科创代有哪几种投贷方式？", "科创贷", "先投后贷"),
+    ("甬易版上2021年资助了多少类项目？", "甬易办", "15类项目"),
+])
+def test_a_homophone_typo_is_corrected_and_said_so(policy_assistant, typo, meant, fact):
+    answer = policy_assistant.ask(typo)
+    assert not answer.refused, answer.text
+    assert answer.text.startswith(f"（已按“{meant}”理解）") and fact in answer.text
+
+
+def test_another_place_is_refused_with_the_nearest_passage_marked(policy_assistant):
+    answer = policy_assistant.ask("余姚对数字经济制造业企业营收增长每增100万元奖励多少？")
+    assert answer.refused
+    assert answer.text.startswith("现有文件中没有") and "余姚" in answer.text and "仅供参考" in answer.text
+    assert answer.citations  # the nearest passage stays cited
+    for c in answer.citations:
+        assert c.quote in answer.text
+
+
+def test_a_year_the_documents_do_not_cover_is_refused(policy_assistant):
+    answer = policy_assistant.ask("2022年慈溪对数字经济制造业企业营收每增100万元奖励多少？")
+    assert answer.refused and "2022年" in answer.text and "仅供参考" in answer.text
+
+
+def test_another_batch_is_refused(policy_assistant):
+    answer = policy_assistant.ask("2022年度第二批慈溪市企业研发机构认定了几家？")
+    assert answer.refused and "第2批" in answer.text
+
+
+def test_a_programme_cut_off_where_the_excerpt_ends_is_not_answered_with_another(policy_assistant):
+    answer = policy_assistant.ask("甬江人才工程入选的创业团队能拿多少资助？")
+    assert answer.refused and "1亿元" not in answer.text.split("截断处原文")[0]
+    assert "节选" in answer.text and "截断" in answer.text
+
+
+def test_a_far_question_is_refused_without_citations(policy_assistant):
+    answer = policy_assistant.ask("慈溪明天天气怎么样，会下雨吗？")
+    assert answer.refused and not answer.citations
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("慈政办发〔2025〕20号是哪天印发的？", "成文日期为2025年9月16日"),
+    ("《慈溪市产业创新平台管理暂行办法》的文号是多少？", "文号为慈政办发〔2024〕57号"),
+])
+def test_metadata_questions_are_answered_from_the_document_head(policy_assistant, question, expected):
+    answer = policy_assistant.ask(question)
+    assert not answer.refused and expected in answer.text
+    head = answer.citations[0]
+    assert head.quote and head.chunk_id.endswith("-0000")  # the document's first chunk
+
+
+def test_a_metadata_field_the_document_lacks_is_not_guessed(policy_assistant):
+    answer = policy_assistant.ask("《2023年慈溪市推进产业高质量发展的政策意见》的文号是多少？")
+    assert answer.refused and "没有标注文号" in answer.text and answer.citations
+
+
+def test_a_clause_asked_without_a_year_comes_from_the_current_version_with_the_change(policy_assistant):
+    answer = policy_assistant.ask("数字经济制造业企业营收增速达到多少才有奖励？")
+    assert not answer.refused, answer.text
+    assert answer.citations[0].date.startswith("2025") and "10%以上" in answer.text
+    assert answer.text.index("10%以上") < answer.text.index("12%")  # the current rule first, then the change
+    assert "12% → 10%" in answer.text
+
+
+def test_a_clause_asked_for_an_older_year_comes_from_that_version_naming_the_newer(policy_assistant):
+    answer = policy_assistant.ask("2024年数字经济制造业企业营收每增100万元奖励多少？")
+    assert not answer.refused and "每增100万元奖励1000元" in answer.text
+    assert answer.citations[0].date.startswith("2024") and "2025" in answer.text
+
+
+def test_an_older_version_in_an_ordinary_answer_is_named_as_such(policy_assistant):
+    answer = policy_assistant.ask("2023年慈溪对新纳入数字经济核心产业企业库的企业奖励多少？")
+    assert not answer.refused and "每家不超过6万元" in answer.text
+    assert "是较早版本，现行为2025年9月16日的《" in answer.text
