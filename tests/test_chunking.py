@@ -1,8 +1,9 @@
 import re
 
+import pytest
 from conftest import CORPUS, SEED
 
-from assistant.chunking import chunk_document
+from assistant.chunking import chunk_document, paragraphs
 from assistant.documents import Document
 from assistant.metadata import build_meta, split_front_matter
 
@@ -99,9 +100,37 @@ def test_embed_text_carries_document_context():
 
 
 def test_hard_wrapped_pdf_lines_are_joined():
-    text = "一、总体要求\n坚持把发展作为第一要务、创新作为第一动力、人才作为第一\n资源，牢固树立创新强省工作导向。\n"
-    chunks = chunk_document(_doc(text=text))
-    assert len(chunks) == 1 and "第一\n资源" in chunks[0].text
+    """A long line that ends mid-sentence continues on the next line: one
+    paragraph, spanning both lines (a chunk would hold the text either way,
+    so the paragraphs themselves are checked)."""
+    wrapped = "坚持把发展作为第一要务、创新作为第一动力、人才作为第一\n资源，牢固树立创新强省工作导向，加快建设创新型城市。"
+    text = f"一、总体要求\n{wrapped}\n"
+    spans = [(text[p.start:p.end], p.level) for p in paragraphs(text)]
+    assert spans == [("一、总体要求", 2), (wrapped, None)]
+
+
+@pytest.mark.parametrize(
+    "text, pieces",
+    [
+        # a line that ends a sentence is not continued
+        ("坚持把发展作为第一要务、创新作为第一动力、人才作为第一。\n资源，牢固树立创新强省工作导向。",
+         ["坚持把发展作为第一要务、创新作为第一动力、人才作为第一。", "资源，牢固树立创新强省工作导向。"]),
+        # a short line (a title, a label) is not a wrapped line, nor continued by a short one
+        ("关于印发通知\n各镇人民政府、街道办事处，市级各部门：", ["关于印发通知", "各镇人民政府、街道办事处，市级各部门："]),
+        ("坚持把发展作为第一要务、创新作为第一动力、人才作为第一\n资源。", ["坚持把发展作为第一要务、创新作为第一动力、人才作为第一", "资源。"]),
+        # a heading is never joined to the line before it
+        ("坚持把发展作为第一要务、创新作为第一动力、人才作为第一\n二、重点任务和主要举措以及工作要求", [
+            "坚持把发展作为第一要务、创新作为第一动力、人才作为第一", "二、重点任务和主要举措以及工作要求"]),
+        # three wrapped lines make one paragraph; a short last line (under
+        # 20 characters, like a title or a label) stands alone
+        ("坚持把发展作为第一要务、创新作为第一动力、人才作为第一\n资源，牢固树立创新强省工作导向，持续推进科技\n创新工作，加快建设创新型城市和人才高地。", [
+            "坚持把发展作为第一要务、创新作为第一动力、人才作为第一\n资源，牢固树立创新强省工作导向，持续推进科技\n创新工作，加快建设创新型城市和人才高地。"]),
+        ("坚持把发展作为第一要务、创新作为第一动力、人才作为第一\n资源，牢固树立创新强省工作导向。", [
+            "坚持把发展作为第一要务、创新作为第一动力、人才作为第一", "资源，牢固树立创新强省工作导向。"]),
+    ],
+)
+def test_which_lines_are_joined(text, pieces):
+    assert [text[p.start:p.end] for p in paragraphs(text)] == pieces
 
 
 def test_only_the_final_chunk_is_marked_last():
