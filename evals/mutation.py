@@ -14,6 +14,7 @@ about half an hour on two cores.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import re
 import shutil
@@ -35,6 +36,11 @@ MODULES = {
     "reading": "tests/test_reading.py",
     "corrections": "tests/test_corrections.py",
     "constraints": "tests/test_constraints.py",
+}
+# Where only part of a module decides (chunking: how text becomes
+# paragraphs), only the mutants of these functions are run and counted.
+FUNCTIONS = {
+    "chunking": ("paragraphs", "_lines", "_furniture", "_heading_level", "_heading_title", "_inline_points"),
 }
 COPIED = ("assistant", "tests", "corpus", "evals")
 SURVIVED = "survived"
@@ -86,9 +92,11 @@ def show(work: Path, name: str) -> str:
 def run_module(module: str, children: int, keep: bool) -> dict:
     tests = MODULES[module]
     work = work_copy(module, tests)
-    done = subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(children)], cwd=work,
-                          capture_output=True, text=True)
-    found = statuses(work)
+    patterns = [f"assistant.{module}.x_{name}__mutmut_*" for name in FUNCTIONS.get(module, ())]
+    done = subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(children), *patterns],
+                          cwd=work, capture_output=True, text=True)
+    found = {name: status for name, status in statuses(work).items()
+             if not patterns or any(fnmatch.fnmatch(name, p) for p in patterns)}
     killed = sum(1 for s in found.values() if s in DETECTED)
     survivors = sorted(n for n, s in found.items() if s == SURVIVED)
     # Not detected either: mutants no test reached ("no tests"), and anything odd.
@@ -106,13 +114,16 @@ def run_module(module: str, children: int, keep: bool) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.mutation", description="逐模块变异测试（mutmut）")
-    parser.add_argument("modules", nargs="*", choices=[*MODULES, []], help="模块名（默认全部）")
+    parser.add_argument("modules", nargs="*", help=f"模块名（默认全部）：{'、'.join(MODULES)}")
     parser.add_argument("--children", type=int, default=2, help="并行进程数（默认 2）")
     parser.add_argument("--keep", action="store_true", help="保留临时副本，以便 mutmut show 查看存活的变异体")
     parser.add_argument("--diffs", action="store_true", help="打印每个存活变异体的差异")
     parser.add_argument("--out", type=Path, default=ROOT / "evals" / "out" / "mutation.json", help="JSON 报告路径")
     args = parser.parse_args(argv)
     results = []
+    unknown = sorted(set(args.modules) - set(MODULES))
+    if unknown:
+        parser.error(f"未知模块：{'、'.join(unknown)}")
     for module in args.modules or list(MODULES):
         result = run_module(module, args.children, args.keep)
         results.append(result)
@@ -122,7 +133,8 @@ def main(argv: list[str] | None = None) -> int:
         for name in result["survivors"]:
             print(f"    survived: {name}")
             if args.diffs:
-                print("      " + result["diffs"][name].replace("\n", "\n      "))
+                print("      " + "\n      ".join(line for line in result["diffs"][name].splitlines()
+                                                if line[:1] in "+-" and line[:3] not in ("---", "+++")))
         for line in result["other"]:
             print(f"    {line}")
         if "log" in result:
