@@ -2,11 +2,15 @@
 
     python -m evals.load --url URL [--clients 20] [--seconds 60] [--pid PID] [--out evals/out/load.json]
 
-Each of ``--clients`` threads has its own ``gradio_client.Client`` and asks
-the eval questions (``evals/questions.jsonl``, cycled, each client starting
-at a different offset) through the named ``/ask`` endpoint with no filters,
-back to back, until ``--seconds`` have passed. Every request is recorded:
-latency, whether it raised, whether its JSON is a well-formed answer. With
+First one client alone asks every eval question (``evals/questions.jsonl``)
+once: its answers are the reference. Then each of ``--clients`` threads has
+its own ``gradio_client.Client`` and asks the same questions (cycled, each
+client starting at a different offset) through the named ``/ask`` endpoint
+with no filters, back to back, until ``--seconds`` have passed. Every
+request is recorded: latency, whether it raised, and whether it returned
+the single-client answer to the same question (text, refusal and cited
+passages), so a server that refuses everything under load, or mixes up
+answers between requests, shows as bad answers. With
 ``--pid`` the RSS of that process and its descendants is sampled once a
 second, so that memory that keeps growing under steady load shows.
 Prints a summary and writes every figure as JSON. Other work on the machine
@@ -41,7 +45,28 @@ class Request:
     problem: str = ""
 
 
-def answer_problem(result: object) -> str:
+def answer_problem(result: object, expected: dict | None = None) -> str:
+    """Why an /ask result is not a well-formed answer, or not the answer
+    ``expected`` (the single-client answer to the same question); '' when
+    it is."""
+    problem = _malformed(result)
+    if problem or expected is None:
+        return problem
+    assert isinstance(result, dict)
+    if result["refused"] != expected["refused"]:
+        return f"refused is {result['refused']} under load, {expected['refused']} alone"
+    if result["answer"] != expected["answer"]:
+        return f"another answer under load: {result['answer'][:60]!r} instead of {expected['answer'][:60]!r}"
+    if _cited(result) != _cited(expected):
+        return f"other citations under load: {_cited(result)} instead of {_cited(expected)}"
+    return ""
+
+
+def _cited(result: dict) -> list[tuple]:
+    return [(c.get("source"), c.get("quote")) for c in result["citations"]]
+
+
+def _malformed(result: object) -> str:
     """Why an /ask result is not a well-formed answer, or '' when it is."""
     if not isinstance(result, dict):
         return f"not a JSON object but {type(result).__name__}"
@@ -155,17 +180,41 @@ class Window:
         return self.start + self.seconds
 
 
-def ask_once(client, question: str, index: int) -> Request:
+def ask_once(client, question: str, index: int, expected: dict | None = None) -> tuple[Request, object]:
     started = time.perf_counter()
     try:
         result = client.predict(question, "", "", 0, 0, api_name="/ask")
     except Exception as exc:  # every failure is a finding, recorded with its message
-        return Request(index, (time.perf_counter() - started) * 1000, error=f"{type(exc).__name__}: {exc}")
-    return Request(index, (time.perf_counter() - started) * 1000, problem=answer_problem(result))
+        return Request(index, (time.perf_counter() - started) * 1000, error=f"{type(exc).__name__}: {exc}"), None
+    return Request(index, (time.perf_counter() - started) * 1000, problem=answer_problem(result, expected)), result
+
+
+def reference_answers(url: str, questions: list[str]) -> tuple[dict[str, dict], dict]:
+    """Each question asked once by a single client: question → its answer,
+    and a summary (how many answered, refused, failed)."""
+    from gradio_client import Client
+
+    client = Client(url, verbose=False, analytics_enabled=False)
+    answers: dict[str, dict] = {}
+    problems: list[str] = []
+    try:
+        for question in dict.fromkeys(questions):
+            request, result = ask_once(client, question, -1)
+            if request.error or request.problem:
+                problems.append(f"{question}: {request.error or request.problem}")
+            else:
+                assert isinstance(result, dict)
+                answers[question] = result
+    finally:
+        client.close()
+    summary = {"questions": len(dict.fromkeys(questions)), "answered": sum(not a["refused"] for a in answers.values()),
+               "refused": sum(a["refused"] for a in answers.values()), "failed": len(problems),
+               "first_failures": problems[:FIRST_FEW]}
+    return answers, summary
 
 
 def client_loop(index: int, url: str, questions: list[str], ready: threading.Barrier, window: Window,
-                records: list[Request]) -> None:
+                records: list[Request], expected: dict[str, dict]) -> None:
     """Connect, wait until every client is connected, then ask back to back
     until the deadline. A client that cannot connect counts as one error."""
     from gradio_client import Client
@@ -181,7 +230,8 @@ def client_loop(index: int, url: str, questions: list[str], ready: threading.Bar
     try:
         asked = 0
         while time.monotonic() < window.deadline:
-            records.append(ask_once(client, questions[(offset + asked) % len(questions)], index))
+            question = questions[(offset + asked) % len(questions)]
+            records.append(ask_once(client, question, index, expected.get(question))[0])
             asked += 1
     finally:
         client.close()
@@ -191,12 +241,14 @@ def run_load(url: str, clients: int = 20, seconds: float = 60.0, pid: int | None
              questions: list[str] | None = None) -> dict:
     """Run the load and return the report (see ``summarize``)."""
     questions = questions or question_texts()
+    expected, reference = reference_answers(url, questions)
     window, records = Window(seconds), []  # list.append is atomic: no lock needed
     ready = threading.Barrier(clients, action=window.open)
     load_before = os.getloadavg()
     sampler = RssSampler(pid).start() if pid else None
     threads = [
-        threading.Thread(target=client_loop, args=(i, url, questions, ready, window, records), name=f"client-{i}")
+        threading.Thread(target=client_loop, args=(i, url, questions, ready, window, records, expected),
+                         name=f"client-{i}")
         for i in range(clients)
     ]
     for thread in threads:
@@ -208,6 +260,7 @@ def run_load(url: str, clients: int = 20, seconds: float = 60.0, pid: int | None
         sampler.stop()
     report = summarize(records, clients, seconds, wall_s)
     report["rss"] = rss_figures(sampler.samples, window.start) if sampler else {}
+    report["reference"] = reference
     report |= {"url": url, "pid": pid, "questions": len(questions), "cpus": os.cpu_count(),
                "load_average_before": load_before, "load_average_after": os.getloadavg()}
     return report
@@ -239,7 +292,10 @@ def _num(value: float | None, unit: str = "", decimals: int = 0) -> str:
 
 def format_summary(report: dict) -> str:
     lat, rss, per = report["latency_ms"], report["rss"], report["answers_per_client"]
+    ref = report.get("reference") or {}
     lines = [
+        f"single client first: {ref.get('questions', 0)} questions, {ref.get('answered', 0)} answered, "
+        f"{ref.get('refused', 0)} refused, {ref.get('failed', 0)} failed (the reference answers)",
         f"{report['clients']} clients × {report['seconds']:.0f} s (wall {report['wall_s']:.1f} s, "
         f"{report['cpus']} CPUs, load {report['load_average_before'][0]:.1f} → {report['load_average_after'][0]:.1f})",
         f"requests {report['requests']}  errors {report['errors']['count']}  bad answers {report['bad_answers']['count']}"

@@ -24,16 +24,19 @@ class ScriptedOpenAIServer:
     ``status`` other than 200 makes every chat request fail with that HTTP
     status and an OpenAI-style error body; ``delay`` (seconds) is waited
     before answering, to test timeouts; ``chunk_chars`` sets the size of the
-    streamed content deltas.
+    streamed content deltas, and ``chunk_delay`` (seconds) the pause before
+    each, so that a client can be seen showing a partial answer.
     """
 
-    def __init__(self, replies: list[str], *, status: int = 200, delay: float = 0.0, chunk_chars: int = 4):
+    def __init__(self, replies: list[str], *, status: int = 200, delay: float = 0.0, chunk_chars: int = 4,
+                 chunk_delay: float = 0.0):
         if not replies:
             raise ValueError("at least one scripted reply is needed")
         self.replies = list(replies)
         self.status = status
         self.delay = delay
         self.chunk_chars = chunk_chars
+        self.chunk_delay = chunk_delay
         self.requests: list[dict] = []
         self._served = 0
         self._lock = threading.Lock()
@@ -136,6 +139,8 @@ class _ChatHandler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         self.end_headers()
         for chunk in _stream_chunks(body, reply, self.script.chunk_chars):
+            if self.script.chunk_delay and chunk["choices"] and chunk["choices"][0]["delta"].get("content"):
+                time.sleep(self.script.chunk_delay)
             self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
             self.wfile.flush()
         self.wfile.write(b"data: [DONE]\n\n")

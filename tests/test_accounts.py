@@ -73,13 +73,42 @@ def test_unknown_names_are_locked_like_real_ones(login, caplog):
     assert "账号 'nobody' 连续 5 次输错密码，锁定" in caplog.text and "登录被拒：账号 'nobody' 已锁定" in caplog.text
 
 
-def test_concurrent_guesses_lock_after_exactly_max_failures(login):
-    threads = [threading.Thread(target=login, args=("agent", "guess")) for _ in range(MAX_FAILURES)]
+def guess_at_once(login, times: int) -> None:
+    """``times`` wrong passwords from as many threads, released together."""
+    start = threading.Barrier(times)
+
+    def guess():
+        start.wait()
+        assert not login("agent", "guess")
+
+    threads = [threading.Thread(target=guess) for _ in range(times)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert not login("agent", "s3cret-密码")
+
+
+def test_concurrent_guesses_lock_after_exactly_max_failures(clock):
+    """One guess fewer than MAX_FAILURES, all at once, leaves the name open
+    (one attempt left); exactly MAX_FAILURES lock it."""
+    below = AgentLogin(USERS, clock)
+    guess_at_once(below, MAX_FAILURES - 1)
+    assert below.refusal("agent").startswith("账号或密码不正确。再输错 1 次")
+    assert below("agent", "s3cret-密码")
+    at = AgentLogin(USERS, clock)
+    guess_at_once(at, MAX_FAILURES)
+    assert at.refusal("agent").startswith("该账号已被锁定")
+    assert not at("agent", "s3cret-密码")
+
+
+def test_the_lock_starts_at_exactly_max_failures(login, clock):
+    for _ in range(MAX_FAILURES - 1):
+        assert not login("agent", "guess")
+    clock.now += 1
+    assert login("agent", "s3cret-密码")  # MAX_FAILURES - 1 wrong ones: still open
+    for _ in range(MAX_FAILURES):
+        assert not login("agent", "guess")
+    assert not login("agent", "s3cret-密码")  # MAX_FAILURES wrong ones: locked
 
 
 def test_refusal_says_attempts_left_then_the_lock_and_its_minutes(login, clock):

@@ -5,6 +5,7 @@ Real files made here with the real libraries (reportlab, pypdf), the real
 embedding model and a real Chroma store; the generated test documents live
 in a temporary copy of the corpus only.
 """
+import os
 import random
 import shutil
 
@@ -137,8 +138,17 @@ def test_oversize_and_unsupported_uploads_are_refused_and_never_reach_the_corpus
     assert sorted(p.name for p in corpus.iterdir()) == before
 
 
-def test_when_the_original_goes_its_copy_takes_over_without_reembedding(ingested):
-    corpus, settings, _ = ingested
+def test_when_the_original_goes_its_copy_takes_over_without_reembedding(tmp_path):
+    """On its own corpus (the shared one must keep its original for the
+    other tests): the seed reply and its copy, then the original goes."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / SEED, corpus / SEED)
+    shutil.copy(CORPUS / SEED, corpus / COPY)
+    original = (corpus / SEED).stat().st_mtime_ns
+    os.utime(corpus / COPY, ns=(original + 10**9, original + 10**9))  # the copy is the newer file
+    settings = Settings().with_(corpus_dir=corpus, index_dir=tmp_path / "index")
+    assert ingest(corpus, settings=settings).duplicates == [(COPY, SEED)]
     (corpus / SEED).unlink()
     report = ingest(corpus, settings=settings)
     assert report.removed == [SEED] and report.updated == [COPY] and report.chunks_embedded == 0

@@ -1,8 +1,9 @@
 import re
 
+import pytest
 from conftest import CORPUS, SEED
 
-from assistant.chunking import chunk_document
+from assistant.chunking import chunk_document, paragraphs
 from assistant.documents import Document
 from assistant.metadata import build_meta, split_front_matter
 
@@ -99,11 +100,121 @@ def test_embed_text_carries_document_context():
 
 
 def test_hard_wrapped_pdf_lines_are_joined():
-    text = "一、总体要求\n坚持把发展作为第一要务、创新作为第一动力、人才作为第一\n资源，牢固树立创新强省工作导向。\n"
-    chunks = chunk_document(_doc(text=text))
-    assert len(chunks) == 1 and "第一\n资源" in chunks[0].text
+    """A long line that ends mid-sentence continues on the next line: one
+    paragraph, spanning both lines (a chunk would hold the text either way,
+    so the paragraphs themselves are checked)."""
+    wrapped = "坚持把发展作为第一要务、创新作为第一动力、人才作为第一\n资源，牢固树立创新强省工作导向，加快建设创新型城市。"
+    text = f"一、总体要求\n{wrapped}\n"
+    spans = [(text[p.start:p.end], p.level) for p in paragraphs(text)]
+    assert spans == [("一、总体要求", 2), (wrapped, None)]
+
+
+@pytest.mark.parametrize(
+    "text, pieces",
+    [
+        # a line that ends a sentence is not continued
+        ("坚持把发展作为第一要务、创新作为第一动力、人才作为第一。\n资源，牢固树立创新强省工作导向。",
+         ["坚持把发展作为第一要务、创新作为第一动力、人才作为第一。", "资源，牢固树立创新强省工作导向。"]),
+        # a short line (a title, a label) is not a wrapped line, nor continued by a short one
+        ("关于印发通知\n各镇人民政府、街道办事处，市级各部门：", ["关于印发通知", "各镇人民政府、街道办事处，市级各部门："]),
+        ("坚持把发展作为第一要务、创新作为第一动力、人才作为第一\n资源。", ["坚持把发展作为第一要务、创新作为第一动力、人才作为第一", "资源。"]),
+        # a heading is never joined to the line before it
+        ("坚持把发展作为第一要务、创新作为第一动力、人才作为第一\n二、重点任务和主要举措以及工作要求", [
+            "坚持把发展作为第一要务、创新作为第一动力、人才作为第一", "二、重点任务和主要举措以及工作要求"]),
+        # three wrapped lines make one paragraph; a short last line (under
+        # 20 characters, like a title or a label) stands alone
+        ("坚持把发展作为第一要务、创新作为第一动力、人才作为第一\n资源，牢固树立创新强省工作导向，持续推进科技\n创新工作，加快建设创新型城市和人才高地。", [
+            "坚持把发展作为第一要务、创新作为第一动力、人才作为第一\n资源，牢固树立创新强省工作导向，持续推进科技\n创新工作，加快建设创新型城市和人才高地。"]),
+        ("坚持把发展作为第一要务、创新作为第一动力、人才作为第一\n资源，牢固树立创新强省工作导向。", [
+            "坚持把发展作为第一要务、创新作为第一动力、人才作为第一", "资源，牢固树立创新强省工作导向。"]),
+    ],
+)
+def test_which_lines_are_joined(text, pieces):
+    assert [text[p.start:p.end] for p in paragraphs(text)] == pieces
 
 
 def test_only_the_final_chunk_is_marked_last():
     chunks = chunk_document(_doc(SEED))
     assert [c.last for c in chunks] == [False] * (len(chunks) - 1) + [True]
+
+
+# --------------------------------------------------------------- paragraphs, line by line
+
+
+def spans(text: str, marked: dict[int, int] | None = None) -> list[tuple[str, int | None, str]]:
+    return [(text[p.start:p.end], p.level, p.title) for p in paragraphs(text, marked)]
+
+
+def test_labelled_furniture_and_the_value_under_a_bare_label_are_left_out():
+    text = ("索引号:\n113302820029365B/2022-00123\n发布机构：慈溪市科学技术局\n"
+            "  关于公布2022年第一批企业研发机构名单的通知  \n正文第一段说明了具体的工作安排和要求内容。\n")
+    assert spans(text) == [("关于公布2022年第一批企业研发机构名单的通知  \n正文第一段说明了具体的工作安排和要求内容。", None, "")]
+    assert spans("正文一段。\n索引号:") == [("正文一段。", None, "")]  # a bare label on the last line
+    assert spans("有效性：有效\n正文一段。") == [("正文一段。", None, "")]  # a labelled value: the next line stays
+
+
+VALUE_20 = "慈溪市科学技术局慈溪市科学技术局慈溪市科"  # 20 characters
+assert len(VALUE_20) == 20
+
+
+@pytest.mark.parametrize(
+    "after, kept",
+    [
+        ("慈溪市科技局\n主动公开\n2022-06-22\n", []),  # short value lines: all furniture
+        (VALUE_20 + "\n", []),  # 20 characters is still a value
+        (VALUE_20 + "学\n", [VALUE_20 + "学"]),  # 21 is text
+        ("说明，带逗号\n", ["说明，带逗号"]),  # punctuation: text
+        ("一、总体要求\n", ["一、总体要求"]),  # a heading ends the block
+    ],
+)
+def test_an_unlabelled_metadata_block_ends_at_the_first_line_of_text(after, kept):
+    text = "113302820029365B/2022-00123\n慈溪市科技局\n" + after + "正文。"
+    assert [t for t, _, _ in spans(text)] == kept + ["正文。"]
+
+
+def test_headings_are_marked_with_their_level_and_title():
+    title_30 = "三、" + "一二三四五六七八九十" * 2 + "一二三四五六七八"
+    title_31 = "四、" + "一二三四五六七八九十" * 2 + "一二三四五六七八九"
+    text = ("第三条 企业研发机构认定按以下程序。\n一、总体要求。其余内容：另外\n（一）目标：到2027年\n"
+            f"{title_30}\n{title_31}\n5、 申报材料\n（2）附件\n第一章  总则\n正文。")
+    assert spans(text) == [
+        ("第三条 企业研发机构认定按以下程序。", 3, "第三条"),  # an article is named by its number
+        ("一、总体要求。其余内容：另外", 2, "一、总体要求"),  # up to the first sentence end
+        ("（一）目标：到2027年", 3, "（一）目标"),
+        (title_30, 2, title_30),  # 30 characters: kept whole
+        (title_31, 2, title_31[:30] + "…"),  # longer: cut at 30
+        ("5、 申报材料", 4, "5、 申报材料"),
+        ("（2）附件", 6, "（2）附件"),
+        ("第一章  总则", 1, "第一章  总则"),
+        ("正文。", None, ""),  # body text has no title
+    ]
+
+
+def test_lines_the_file_marks_as_headings_keep_their_level():
+    text = "标题行\n申领对象\n正文内容在这里。\n"
+    assert spans(text, {4: 2}) == [("标题行", None, ""), ("申领对象", 2, "申领对象"), ("正文内容在这里。", None, "")]
+    assert spans(text, None) == spans(text, {}) == [("标题行", None, ""), ("申领对象", None, ""), ("正文内容在这里。", None, "")]
+
+
+def test_inline_points_become_sub_paragraphs_with_exact_offsets():
+    text = "  前言。\n总体要求：一是加强引导；二是完善政策。\n"
+    assert spans(text) == [("前言。", None, ""), ("总体要求：", None, ""), ("一是加强引导；", 5, "一是加强引导"),
+                           ("二是完善政策。", 5, "二是完善政策")]
+    heading = "一、工作措施：一是加强引导；二是完善政策。"
+    assert spans(heading) == [("一、工作措施：", 2, "一、工作措施"), ("一是加强引导；", 5, "一是加强引导"),
+                              ("二是完善政策。", 5, "二是完善政策")]
+
+
+def test_a_line_after_furniture_is_not_joined_to_the_text_before_it():
+    text = ("坚持把发展作为第一要务、创新作为第一动力、人才作为第一\n索引号：113302820029365B\n"
+            "资源，牢固树立创新强省工作导向，加快建设创新型城市。\n")
+    assert [t for t, _, _ in spans(text)] == ["坚持把发展作为第一要务、创新作为第一动力、人才作为第一",
+                                              "资源，牢固树立创新强省工作导向，加快建设创新型城市。"]
+
+
+def test_a_wrapped_line_of_exactly_twenty_characters_joins_and_continues():
+    first, second = "坚持把发展作为第一要务、创新作为第一动力、人才作为第一", "资源牢固树立创新强省工作导向加快建设创新"  # 20
+    assert len(second) == 20
+    third = "型城市和人才高地，持续推进科技创新工作。"
+    text = f"{first}\n{second}\n{third}"
+    assert [t for t, _, _ in spans(text)] == [text]

@@ -121,3 +121,51 @@ def test_an_explicit_index_is_answered_locally_without_asking_any_app(index_dir)
     result = run_cli("ask", DEADLINE_Q, "--index", index_dir, ASSISTANT_URL="http://127.0.0.1:9/")
     assert result.returncode == 0, result.stderr[-2000:]
     assert "未使用问答服务" not in result.stderr and "已在本机加载模型和索引作答" in result.stderr
+
+
+# ---------------------------------------------------------------- filters
+
+RD_Q = "研发投入有什么奖励？"  # answered from documents of 2018, 2023 and 2026 depending on the filters
+
+
+def test_filters_narrow_the_sources_through_the_app(app):
+    """Each filter option, through a running app (fast): unfiltered the answer
+    cites a 2023 document of 慈溪市科学技术局; each filter still gets an answer,
+    from the documents it allows only."""
+    def ask(*filters: str) -> dict:
+        result = run_cli("ask", RD_Q, "--url", app.url + "/", "--json", *filters)
+        assert result.returncode == 0, result.stderr[-2000:]
+        data = json.loads(result.stdout)
+        assert not data["refused"] and data["citations"], data
+        return data
+
+    unfiltered = ask()
+    assert any(c["date"].startswith("2023") for c in unfiltered["citations"])
+    recent = ask("--year-from", "2025", "--year-to", "2026")
+    assert {c["date"][:4] for c in recent["citations"]} <= {"2025", "2026"}
+    upto = ask("--year-to", "2018")
+    assert {int(c["date"][:4]) for c in upto["citations"]} <= set(range(2000, 2019))
+    office = ask("--issuer", "慈溪市人民政府办公室")
+    assert {c["issuer"] for c in office["citations"]} == {"慈溪市人民政府办公室"}
+    policy = ask("--doc-type", "政策文件")
+    assert {c["source"] for c in policy["citations"]} <= POLICY_FILES
+
+
+def test_filters_narrow_the_sources_when_answering_locally(index_dir):
+    result = run_cli("ask", RD_Q, "--index", index_dir, "--json", "--year-from", "2025")
+    assert result.returncode == 0, result.stderr[-2000:]
+    data = json.loads(result.stdout)
+    assert not data["refused"] and data["citations"]
+    assert {c["date"][:4] for c in data["citations"]} <= {"2025", "2026"}
+
+
+def _policy_files() -> set[str]:
+    """Files whose front matter or layout makes them 政策文件, read here from the corpus."""
+    from conftest import CORPUS
+
+    from assistant.corpus import read_document
+
+    return {p.name for p in CORPUS.iterdir() if read_document(p, p.name).meta.doc_type == "政策文件"}
+
+
+POLICY_FILES = _policy_files()

@@ -4,6 +4,7 @@ lists every setting."""
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,43 @@ def test_values_come_from_the_environment(env, tmp_path):
     assert LLMConfig.from_env().enabled
 
 
+def _sample(default: str, kind: type) -> tuple[str, object]:
+    """A value unlike the default, as the environment holds it and as the
+    setting should read it."""
+    if kind is int:
+        value = int(default or 0) + 7
+        return f" {value} ", value  # spaces around a value are ignored
+    if kind is float:
+        value = float(default or 0) + 0.25
+        return str(value), value
+    if kind is Path:
+        return "/tmp/从环境读取", Path("/tmp/从环境读取")
+    if kind is tuple:
+        return "amy:pw", (("amy", "pw"),)
+    return "从环境读取的值", "从环境读取的值"
+
+
+SETTING_FIELDS = [(cls, f) for cls in (Settings, LLMConfig) for f in fields(cls) if "env" in f.metadata]
+
+
+@pytest.mark.parametrize("cls, field", SETTING_FIELDS, ids=[f.metadata["env"] for _, f in SETTING_FIELDS])
+def test_every_setting_is_read_from_its_environment_variable(env, cls, field):
+    """Each documented variable, set to a value other than its default,
+    changes exactly its own field (ASSISTANT_MAX_FILE_MB in MB → bytes)."""
+    name = field.metadata["env"]
+    kind = {"int": int, "float": float, "Path": Path, "str": str}.get(str(field.type).split("[")[0], tuple)
+    if name == "ASSISTANT_MAX_FILE_MB":
+        text, expected = "2.5", 2_500_000
+    else:
+        text, expected = _sample(field.metadata["default"], kind)
+    before = cls()
+    env.setenv(name, text)
+    after = cls()
+    assert getattr(after, field.name) == expected != getattr(before, field.name)
+    others = [f.name for f in fields(cls) if f.name != field.name]
+    assert [getattr(after, n) for n in others] == [getattr(before, n) for n in others]
+
+
 def test_with_changes_one_field_and_keeps_the_rest(env):
     base = Settings()
     changed = base.with_(index_dir=Path("/tmp/elsewhere"))
@@ -74,6 +112,10 @@ def test_a_value_that_is_not_a_number_is_refused_in_chinese(env, name, value):
         (":pw,amy:", ()),  # empty name, empty password
         ("amy:pw,,  ,bob", (("amy", "pw"),)),
         ("", ()),
+        ("amy:pw, bob :pw2 ,:,carol:", (("amy", "pw"), ("bob", "pw2 "))),  # names trimmed, passwords kept as typed
+        ("   ", ()),
+        ("amy:pw;bob:pw2", (("amy", "pw;bob:pw2"),)),  # only commas separate accounts
+        ("张三:密码1,李四:密码2", (("张三", "密码1"), ("李四", "密码2"))),
     ],
 )
 def test_agent_users_are_parsed_and_malformed_entries_dropped(env, text, users):

@@ -8,6 +8,7 @@ import pytest
 from assistant.config import Settings
 from assistant.embedding_cache import EmbeddingCache, cache_key, embed_with_cache
 from assistant.embeddings import get_embedder
+from assistant.model_files import resolve_model
 
 TEXTS = ["上林英才首批30%的启动资金可一次性拨付。", "创新联合体补充申报截止时间为2025年5月8日。"]
 
@@ -63,6 +64,21 @@ def test_another_dtype_misses_the_cache(tmp_path, embedder):
     counting = Counting(embedder)  # the count is what matters here, not which weights compute it
     _, computed = embed_with_cache(other, cache, TEXTS, counting)
     assert computed == 2 and counting.texts == TEXTS
+
+
+def test_another_model_misses_the_cache(tmp_path, embedder):
+    """The same weights under another name (a local folder holding the
+    model) are another model to the cache: nothing is reused."""
+    cache = EmbeddingCache(tmp_path / "emb.sqlite")
+    embed_with_cache(embedder, cache, TEXTS, Counting(embedder))
+    folder = resolve_model(embedder.model_name, Settings().model_cache_dir)
+    other = get_embedder(Settings().with_(embedding_model=folder))
+    assert other.model_name == folder != embedder.model_name and other.dtype == embedder.dtype
+    counting = Counting(embedder)
+    _, computed = embed_with_cache(other, cache, TEXTS, counting)
+    assert computed == 2 and counting.texts == TEXTS
+    again = Counting(embedder)  # and the first model still hits
+    assert embed_with_cache(embedder, cache, TEXTS, again)[1] == 0 and again.texts == []
 
 
 def test_without_a_cache_everything_is_embedded(embedder):

@@ -9,7 +9,7 @@ from conftest import ROOT, SEED
 
 from assistant.config import Settings
 from assistant.ingestion import ingest
-from evals.harness import rank_of, run_eval, squash
+from evals.harness import facts_found, rank_of, run_eval, squash
 from evals.questions import QuestionFormatError, load_questions
 
 QUESTIONS = [
@@ -56,7 +56,7 @@ RATIOS = [("retrieval", k) for k in METRIC_BLOCKS["retrieval"]] + [
     ("refusal", "false_rate"),
 ]
 ROW_KEYS = {
-    "id", "question", "answerable", "refused", "answer", "expected_sources",
+    "id", "kind", "question", "answerable", "refused", "answer", "expected_sources",
     "expected_facts", "facts_found", "rank", "citations", "latency_ms",
 }
 
@@ -90,7 +90,7 @@ def test_run_eval_reports_every_metric_for_us_and_the_baseline(settings, tmp_pat
     questions = write_jsonl(tmp_path / "q.jsonl", QUESTIONS)
     report = run_eval(questions, settings, baseline=True)
 
-    assert set(report) == {"config", "retrieval", "answer", "refusal", "latency_ms", "rows", "baseline"}
+    assert set(report) == {"config", "retrieval", "answer", "refusal", "latency_ms", "by_kind", "rows", "baseline"}
     assert report["config"]["n"] == 4 and report["config"]["model"] == settings.embedding_model
     check_metric_blocks(report)
     check_metric_blocks(report["baseline"])
@@ -101,11 +101,19 @@ def test_run_eval_reports_every_metric_for_us_and_the_baseline(settings, tmp_pat
     rows = report["rows"]
     assert len(rows) == 4 and all(set(r) == ROW_KEYS for r in rows)
     assert [r["id"] for r in rows] == ["a1", "a2", "u1", "u2"]
+    # The real assistant answers both answerable questions from the seed
+    # reply, ranked first, with the expected figure in the text, and
+    # refuses the two the corpus cannot answer; the metrics follow from that.
     for row in rows[:2]:
-        assert row["rank"] is None or 1 <= row["rank"] <= 5
-        assert set(row["facts_found"]) <= set(row["expected_facts"])
-    assert all(r["rank"] is None for r in rows[2:])
-    assert all({"n", "source", "quote"} <= set(c) for r in rows for c in r["citations"])
+        assert not row["refused"] and row["rank"] == 1, row
+        assert row["facts_found"] == row["expected_facts"] and row["expected_facts"][0] in squash(row["answer"]), row
+        assert row["citations"] and row["citations"][0]["source"] == SEED and row["citations"][0]["valid"] is True
+    for row in rows[2:]:
+        assert row["refused"] and row["facts_found"] == [], row
+    assert report["retrieval"] == {"hit@1": 1.0, "hit@5": 1.0, "mrr": 1.0}
+    assert report["answer"]["fact_recall"] == 1.0
+    assert report["refusal"] == {"accuracy": 1.0, "false_rate": 0.0}
+    assert {"n", "source", "quote"} <= set(rows[0]["citations"][0])
     json.dumps(report, ensure_ascii=False)  # JSON-ready
 
 
@@ -147,6 +155,9 @@ def test_question_loading_and_scoring_helpers(tmp_path):
     assert squash(" 20%、 20%、\u300030% \n") == "20%、20%、30%"
     assert rank_of(["x.txt", f"sub/{SEED}", SEED], [SEED]) == 2
     assert rank_of(["x.txt"], [SEED]) is None
+    # A fact is found only whole (whitespace aside), never in pieces.
+    assert facts_found("后续资金按20%、 20%、30%分三期", ["20%、20%、30%", "1.3亿元"]) == ["20%、20%、30%"]
+    assert facts_found("后续资金按20%、20%分两期", ["20%、20%、30%"]) == []
 
 
 def test_cli_writes_the_report(settings, tmp_path):

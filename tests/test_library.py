@@ -387,3 +387,101 @@ def test_uploading_a_file_of_the_same_name_replaces_it_and_says_so(tmp_path):
     texts = [c.text for c in VectorStore(settings).chunks(where={"source": SEED})]
     assert texts and not any("衷心感谢您对我市科技创新工作" in t for t in texts)  # the new version is indexed
     assert before  # and the old one was there
+
+
+# ------------------------------------------------------------------ size before reading, waiting for the lock
+
+
+def bytes_read() -> int:
+    """Bytes this process has read through read() calls so far (the kernel's count)."""
+    for line in open("/proc/self/io").read().splitlines():
+        if line.startswith("rchar:"):
+            return int(line.split()[1])
+    raise AssertionError("no rchar in /proc/self/io")
+
+
+def sparse(path, size: int):
+    """A file of ``size`` bytes that takes no disk space (a hole): reading
+    it would still return every byte."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as fh:
+        fh.truncate(size)
+    return path
+
+
+def test_oversize_files_are_refused_before_they_are_read(tmp_path):
+    """A 3 GB file is refused by its size alone, in the corpus folder and as
+    an upload: the kernel's count of bytes this process read grows by far
+    less than the file. Positive control: a 15 MB file under the limit is
+    read (hashed) by the same ingestion and shows in the count."""
+    corpus = tmp_path / "corpus"
+    big = sparse(corpus / "超大文件.txt", 3_000_000_000)
+    settings = Settings().with_(corpus_dir=corpus, index_dir=tmp_path / "index")
+    before = bytes_read()
+    report = ingest(settings=settings)
+    assert bytes_read() - before < 300 * MB
+    assert dict(report.failed)["超大文件.txt"] == "文件过大（3000.0 MB），超过 20 MB 的上限，未导入"
+
+    before = bytes_read()
+    assert upload_error(big, "超大文件.txt") == "文件过大（3000.0 MB），上限为 20 MB"
+    result = add_documents([(big, "另一个超大文件.txt")], settings)
+    assert bytes_read() - before < 300 * MB
+    assert result.saved == [] and result.report is None and "文件过大" in dict(result.refused)["另一个超大文件.txt"]
+    assert sorted(p.name for p in corpus.iterdir()) == ["超大文件.txt"]
+
+    sparse(corpus / "不超限.txt", 15 * MB)  # all NUL bytes: read, hashed, then refused as not text
+    before = bytes_read()
+    report = ingest(settings=settings)
+    assert bytes_read() - before >= 15 * MB
+    assert "不是可读文本" in dict(report.failed)["不超限.txt"]
+
+
+def test_an_upload_waits_for_another_ingestion_and_then_goes_in(tmp_path):
+    """While another process holds the index's ingestion lock, an upload is
+    checked and saved but its ingestion waits (nothing reaches the index);
+    once the lock is free it is ingested. With a short wait it gives up
+    with a Chinese message, and the waiting ingestion picks that file up too.
+    (Uploads of shipped texts under new names: their embeddings are cached.)"""
+    import subprocess
+    import sys
+    import threading
+
+    from assistant.ingestion import IngestBusyError
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(next(CORPUS.glob("11_*")), corpus)
+    settings = Settings().with_(corpus_dir=corpus, index_dir=tmp_path / "index")
+    ingest(settings=settings)
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys; sys.path.insert(0, '.'); from pathlib import Path; from assistant.ingestion import index_lock\n"
+        f"with index_lock(Path({str(settings.index_dir)!r})):\n"
+        " print('held', flush=True); sys.stdin.readline()"
+    )], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    first, second = "等待导入锁 测试.txt", "第二个 测试.txt"
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        upload = write(tmp_path / "up" / "a", next(CORPUS.glob("13_*")).read_bytes())
+        done: dict = {}
+        waiting = threading.Thread(target=lambda: done.update(result=add_documents([(upload, first)], settings)))
+        waiting.start()
+        waiting.join(3)
+        assert waiting.is_alive(), "the upload did not wait for the other ingestion"
+        assert (corpus / first).exists() and not chunk_ids(VectorStore(settings), first)
+
+        other = write(tmp_path / "up" / "b", next(CORPUS.glob("03_*")).read_bytes())
+        with pytest.raises(IngestBusyError) as busy:
+            add_documents([(other, second)], settings.with_(ingest_wait_s=0.5))
+        assert busy.value.reason == "另一个导入任务正在更新该索引，请稍后再试。"
+
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        waiting.join(300)
+        assert not waiting.is_alive()
+    finally:
+        holder.kill()
+        holder.wait()
+    result = done["result"]
+    assert result.saved == [first] and sorted(result.report.added) == sorted([first, second])
+    store = VectorStore(settings)
+    assert chunk_ids(store, first) and chunk_ids(store, second)

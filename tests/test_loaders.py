@@ -330,8 +330,21 @@ def test_corpus_present():
 
 
 @pytest.mark.parametrize("path", CORPUS_FILES, ids=[p.name for p in CORPUS_FILES])
-def test_corpus_file_loads(path):
-    loaded = load_text(path)
-    assert loaded.text.strip()
-    assert CJK.search(loaded.text)
-    assert "\r" not in loaded.text
+def test_corpus_file_loads_as_exactly_its_text_in_every_encoding_and_format(path, tmp_path):
+    """Each shipped file (UTF-8) loads as exactly its bytes decoded; the
+    same text saved as GB18030, as UTF-16 with a BOM and with Windows line
+    ends loads to the same string, and as a Word file (one paragraph a line)
+    to the same lines."""
+    raw = path.read_bytes()
+    text = raw.decode("utf-8")
+    assert CJK.search(text) and "\r" not in text
+    assert load_text(path).text == text
+    assert load_text(write(tmp_path, "gb18030.txt", text.encode("gb18030"))).text == text
+    assert load_text(write(tmp_path, "utf16.txt", b"\xff\xfe" + text.encode("utf-16-le"))).text == text
+    assert load_text(write(tmp_path, "crlf.txt", text.replace("\n", "\r\n").encode("utf-8"))).text == text
+    lines = [line for line in text.splitlines() if line.strip()]
+    document = docx.Document()
+    for line in lines:
+        document.add_paragraph(line)
+    document.save(tmp_path / "same.docx")
+    assert load_text(tmp_path / "same.docx").text.split("\n") == [line.strip() for line in lines]

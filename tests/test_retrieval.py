@@ -155,8 +155,14 @@ def test_keyword_search_finds_exact_names_at_rank_one(keyword_index, query, exac
 
 
 def test_keyword_search_respects_allow(keyword_index):
-    hits = keyword_index.search("甬易办上线兑付", 5, allow=lambda c: c.source != SEED)
-    assert all(c.source != SEED for c, _ in hits)
+    everything = keyword_index.search("上林英才 人才 资金", 10)
+    assert SEED in {c.source for c, _ in everything}  # without the filter the seed reply is found
+    allowed = lambda c: c.source != SEED  # noqa: E731
+    hits = keyword_index.search("上林英才 人才 资金", 10, allow=allowed)
+    assert hits, "the other documents that speak of 人才 and 资金 are still found"
+    assert [c.source for c, _ in hits if c.source == SEED] == []
+    # the filter takes away the seed reply's hits and keeps the order of the rest
+    assert [c.id for c, _ in hits] == [c.id for c, _ in keyword_index.search("上林英才 人才 资金", 200) if allowed(c)][:10]
 
 
 def test_keyword_search_of_stopwords_only_is_empty(keyword_index):

@@ -33,7 +33,12 @@ ACROSS = "蓝鲸测试补贴每家企业最高给予3万元。\n二、申请方�
 
 @pytest.fixture(scope="module")
 def office(tmp_path_factory):
-    root = tmp_path_factory.mktemp("served")
+    return open_office(tmp_path_factory.mktemp("served"))
+
+
+def open_office(root):
+    """A corpus of the seed reply and the test document, indexed, with one
+    verified answer that quotes the test document across two chunks."""
     corpus = root / "corpus"
     corpus.mkdir()
     shutil.copy(CORPUS / SEED, corpus / SEED)
@@ -109,8 +114,8 @@ def test_an_official_reply_answers_questions_about_itself(office):
     assert "答复分为以下几个方面" in whole.text and len(whole.citations) == 5
 
 
-def test_a_changed_document_withdraws_the_answer_before_it_is_served_again(office):
-    settings, assistant, item = office
+def test_a_changed_document_withdraws_the_answer_before_it_is_served_again(tmp_path):
+    settings, assistant, item = open_office(tmp_path)  # its own: the change would withdraw the shared answer
     assert assistant.ask(QUESTION).verified is not None
     (settings.corpus_dir / DOC).write_text(TEXT.replace("3万元", "5万元"), "utf-8")
     ingest(settings.corpus_dir, settings=settings)

@@ -79,11 +79,54 @@ def test_another_model_or_dimension_is_refused_in_chinese(tmp_path):
     assert store.count() == 1
 
 
+def hnsw_in_use(index_dir) -> dict:
+    """The HNSW configuration Chroma itself holds for the collection, read
+    through a fresh client (not our metadata, which Chroma does not act on
+    after creation)."""
+    import chromadb
+    from chromadb.api.client import SharedSystemClient
+    from chromadb.config import Settings as ChromaSettings
+
+    SharedSystemClient.clear_system_cache()
+    try:
+        client = chromadb.PersistentClient(str(index_dir / "chroma"), ChromaSettings(anonymized_telemetry=False))
+        hnsw = client.get_collection("policy_chunks").configuration["hnsw"]
+        return {"M": hnsw["max_neighbors"], "construction_ef": hnsw["ef_construction"], "search_ef": hnsw["ef_search"]}
+    finally:
+        SharedSystemClient.clear_system_cache()
+
+
 def test_hnsw_parameters_come_from_settings_and_stay_until_rebuild(tmp_path):
-    store = VectorStore(settings_for(tmp_path, hnsw_m=24, hnsw_search_ef=120))
-    assert store.collection.metadata["hnsw:M"] == 24 and store.collection.metadata["hnsw:search_ef"] == 120
-    reopened = VectorStore(settings_for(tmp_path, hnsw_m=48, hnsw_search_ef=300))
-    assert reopened.collection.metadata["hnsw:M"] == 24  # an existing index keeps what it was built with
+    store = VectorStore(settings_for(tmp_path, hnsw_m=24, hnsw_construction_ef=100, hnsw_search_ef=120))
+    store.add([chunk("a.txt", 0, "文本")], [np.ones(8) / np.sqrt(8)])  # writing the dimension keeps them too
+    assert hnsw_in_use(tmp_path / "index") == {"M": 24, "construction_ef": 100, "search_ef": 120}
+    reopened = VectorStore(settings_for(tmp_path, hnsw_m=48, hnsw_construction_ef=200, hnsw_search_ef=300))
+    assert hnsw_in_use(tmp_path / "index") == {"M": 24, "construction_ef": 100, "search_ef": 120}
     reopened.reset()
-    assert reopened.collection.metadata["hnsw:M"] == 48 and reopened.collection.metadata["hnsw:search_ef"] == 300
+    assert hnsw_in_use(tmp_path / "index") == {"M": 48, "construction_ef": 200, "search_ef": 300}
     assert reopened.count() == 0
+
+
+def test_ingestion_keeps_the_hnsw_parameters_of_an_index_until_rebuild(tmp_path):
+    """Through ingestion as people run it: changed settings do not touch an
+    existing index (the documents are unchanged, or changed); --rebuild
+    builds it with the new ones."""
+    from conftest import CORPUS
+
+    from assistant.ingestion import ingest
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    small = next(CORPUS.glob("11_*"))
+    (corpus / small.name).write_bytes(small.read_bytes())
+    built = settings_for(tmp_path, corpus_dir=corpus, hnsw_m=24, hnsw_construction_ef=100, hnsw_search_ef=120)
+    assert ingest(settings=built).chunks_total > 0
+    assert hnsw_in_use(built.index_dir) == {"M": 24, "construction_ef": 100, "search_ef": 120}
+    changed = built.with_(hnsw_m=48, hnsw_construction_ef=200, hnsw_search_ef=300)
+    ingest(settings=changed)
+    (corpus / "02.txt").write_bytes(next(CORPUS.glob("02_*")).read_bytes())  # a new document, same index
+    assert ingest(settings=changed).added == ["02.txt"]
+    assert hnsw_in_use(built.index_dir) == {"M": 24, "construction_ef": 100, "search_ef": 120}
+    rebuilt = ingest(settings=changed, rebuild=True)
+    assert rebuilt.chunks_total > 0 and rebuilt.chunks_embedded == 0  # from the embedding cache
+    assert hnsw_in_use(built.index_dir) == {"M": 48, "construction_ef": 200, "search_ef": 300}

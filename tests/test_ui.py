@@ -2,8 +2,9 @@
 Playwright against `python app.py` started by the tests (fixture
 ``running_app``), plus the named API endpoint through gradio_client.
 
-Each step writes a screenshot to test-artifacts/ui/. The tests run in file
-order: the upload test adds a document that the delete test removes.
+Each step writes a screenshot to test-artifacts/ui/. Each test creates the
+state it needs (the delete test uploads its own document, the worklist test
+rates its own answer), so any one of them runs alone and in any order.
 """
 import json
 import re
@@ -14,7 +15,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from conftest import ROOT, SEED, serve_app
+from conftest import INJECTION_SOURCE, ROOT, SEED, serve_app
 from openai_server import ScriptedOpenAIServer
 
 from assistant.accounts import MAX_FAILURES
@@ -31,6 +32,7 @@ TRANCHES_Q = "上林英才的项目资助资金怎么分批拨付？"
 UPLOAD_NAME = "关于 海鸥创新券 试点的通知（测试）.docx"
 UPLOAD_TITLE = "测试文件：海鸥创新券试点通知（测试用）"
 UPLOAD_Q = "海鸥创新券每家企业每年最多能申领多少？"
+RD_Q = "研发投入有什么奖励？"  # answered from documents of 2018, 2023 and 2026 depending on the filters
 
 
 @pytest.fixture(scope="module")
@@ -64,9 +66,11 @@ def ask(page, app, question: str) -> None:
     send(page, question)
 
 
-def send(page, question: str) -> None:
+def send(page, question: str | None) -> None:
+    """Type ``question`` (None: send what the box holds) and wait for the answer."""
     before = page.locator("#chat .message-content").count()
-    page.fill("#question textarea", question)
+    if question is not None:
+        page.fill("#question textarea", question)
     page.click("#send")
     page.wait_for_function(
         "n => { const m = document.querySelectorAll('#chat .message-content');"
@@ -163,6 +167,68 @@ def _poll(fn, timeout: float = 20):
     raise AssertionError("condition not met in time")
 
 
+def pick(page, selector: str, option: str) -> None:
+    """Choose ``option`` in a Gradio dropdown."""
+    page.click(f"{selector} input")
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_filters_narrow_the_sources_in_the_chat(page, running_app):
+    """Unfiltered, RD_Q is answered from a 2023 document; with 起始年份 2025 the
+    same page answers from 2025–2026 documents only; with 发布单位 it cites
+    that body only."""
+    ask(page, running_app, RD_Q)
+    assert "2023年" in page.locator("#chat .src").first.inner_text()
+    page.click("#clear")
+    page.wait_for_function("() => document.querySelectorAll('#chat .message-content').length == 0")
+    pick(page, "#f-from", "2025")
+    send(page, RD_Q)
+    heads = page.locator("#chat .src-head").all_inner_texts()
+    assert heads and all(re.search(r"202[56]年\d+月\d+日", h) for h in heads), heads
+    assert not any("2023年" in h or "2018年" in h for h in heads)
+    shot(page, "03b-filter-years.png")
+    page.click("#clear")
+    page.wait_for_function("() => document.querySelectorAll('#chat .message-content').length == 0")
+    pick(page, "#f-from", "不限")
+    pick(page, "#f-issuer", "慈溪市人民政府办公室")
+    send(page, RD_Q)
+    heads = page.locator("#chat .src-head").all_inner_texts()
+    assert heads and all("慈溪市人民政府办公室" in h for h in heads), heads
+
+
+def test_like_thanks_the_user_and_is_stored(page, running_app):
+    question = "上林英才首批启动资金怎么拨付？"
+    ask(page, running_app, question)
+    page.locator("#chat button[aria-label='赞']").last.click()
+    page.wait_for_selector(".toast-body", timeout=30_000)
+    assert "感谢您的反馈！" in page.locator(".toast-body").first.inner_text()
+    assert page.locator("#comment textarea").count() == 0 or not page.locator("#comment textarea").is_visible()
+    row = _poll(lambda: _rating(running_app, question))
+    useful, answer, citations = row
+    assert useful == 1 and "30%" in answer and json.loads(citations)[0]["source"] == SEED
+    shot(page, "03c-like.png")
+
+
+def _rating(app, question: str):
+    with sqlite3.connect(app.index / "feedback.sqlite") as db:
+        return db.execute("SELECT useful, answer, citations FROM feedback WHERE question = ? ORDER BY id DESC",
+                          (question,)).fetchone()
+
+
+def test_example_buttons_fill_the_question_and_get_an_answer(page, running_app):
+    page.goto(running_app.url + "/", wait_until="load")
+    page.wait_for_selector("#question textarea", timeout=60_000)
+    for example in EXAMPLES[:2]:
+        page.get_by_text(example, exact=True).first.click()
+        page.wait_for_function(
+            "q => document.querySelector('#question textarea').value === q", arg=example, timeout=10_000)
+        send(page, None)  # what the example put in the box
+        answer = page.locator("#chat .message-content").nth(-2).inner_text()
+        assert "没有找到" not in answer and "[1]" in answer, (example, answer)
+        assert page.locator("#chat .message-content").nth(-1).locator(".src").count() >= 1
+    shot(page, "03d-examples.png")
+
+
 def test_document_markup_stays_inert(page, running_app):
     ask(page, running_app, "蓝鲸测试补贴每家企业最高给多少？")
     text = chat_text(page)
@@ -238,25 +304,34 @@ def test_agent_login_is_required(page, running_app):
     shot(page, "05-login-refused.png")
 
 
-def test_agent_uploads_a_document_and_it_answers_at_once(page, running_app, tmp_path):
+def notice_docx(path, title: str, sentence: str):
     docx = pytest.importorskip("docx")
-    path = tmp_path / UPLOAD_NAME
     document = docx.Document()
-    document.add_heading(UPLOAD_TITLE, level=1)
-    document.add_paragraph("为检验文档上传功能，开展海鸥创新券试点。海鸥创新券每家企业每年最多申领5万元，用于购买检验检测服务。")
+    document.add_heading(title, level=1)
+    document.add_paragraph(sentence)
     document.add_paragraph("测试单位\n2026年1月5日")
     document.save(path)
+    return path
 
-    broken = tmp_path / "扫描件.pdf"
-    broken.write_bytes(bytes(range(256)) * 40)  # not a PDF at all
 
-    login(page, running_app)
-    page.set_input_files("#upload input[type=file]", [str(path), str(broken)])
+def upload(page, app, *paths) -> str:
+    """Log in, upload ``paths`` through the page, wait for the result; its text."""
+    login(page, app)
+    page.set_input_files("#upload input[type=file]", [str(p) for p in paths])
     page.click("#upload-btn")
     page.wait_for_function(
         "() => document.querySelector('#upload-result textarea').value.includes('已导入')", timeout=180_000
     )
-    result = page.locator("#upload-result textarea").input_value()
+    return page.locator("#upload-result textarea").input_value()
+
+
+def test_agent_uploads_a_document_and_it_answers_at_once(page, running_app, tmp_path):
+    path = notice_docx(tmp_path / UPLOAD_NAME, UPLOAD_TITLE,
+                       "为检验文档上传功能，开展海鸥创新券试点。海鸥创新券每家企业每年最多申领5万元，用于购买检验检测服务。")
+    broken = tmp_path / "扫描件.pdf"
+    broken.write_bytes(bytes(range(256)) * 40)  # not a PDF at all
+
+    result = upload(page, running_app, path, broken)
     assert "未导入：扫描件.pdf：PDF 文件已损坏" in result and "失败 0 篇" in result
     table = page.locator("#docs").inner_text()
     assert "关于 海鸥创新券 试点的通知（测试）.docx" in table and "扫描件" not in table
@@ -269,34 +344,59 @@ def test_agent_uploads_a_document_and_it_answers_at_once(page, running_app, tmp_
     shot(page, "07-answer-from-upload.png")
 
 
-def test_agent_deletes_the_document_and_answers_forget_it(page, running_app):
+DELETE_NAME = "关于 海燕创新券 试点的通知（测试，待删除）.docx"
+DELETE_TITLE = "测试文件：海燕创新券试点通知（测试用，待删除）"
+DELETE_Q = "海燕创新券每家企业每年最多能申领多少？"
+
+
+def test_agent_deletes_the_document_and_answers_forget_it(page, running_app, tmp_path):
+    path = notice_docx(tmp_path / DELETE_NAME, DELETE_TITLE,
+                       "为检验文档删除功能，开展海燕创新券试点。海燕创新券每家企业每年最多申领7万元，用于购买研发设计服务。")
+    upload(page, running_app, path)
+    ask(page, running_app, DELETE_Q)
+    assert "7万元" in chat_text(page) and DELETE_TITLE in chat_text(page)  # answered before the deletion
+
     login(page, running_app)
     page.click("#delete-choice input")
-    page.get_by_role("option", name=re.compile("海鸥创新券")).first.click()
+    page.get_by_role("option", name=re.compile("海燕创新券")).first.click()
     # First the agent changes their mind at the confirmation, then confirms.
     page.click("#delete-btn")
     page.wait_for_function(
         "() => document.querySelector('#upload-result textarea').value.includes('未删除')", timeout=30_000
     )
-    assert "海鸥创新券" in page.locator("#docs").inner_text()
+    assert "海燕创新券" in page.locator("#docs").inner_text()
     page.click("#delete-choice input")
-    page.get_by_role("option", name=re.compile("海鸥创新券")).first.click()
+    page.get_by_role("option", name=re.compile("海燕创新券")).first.click()
     page.accept_dialogs = True
     page.click("#delete-btn")
     page.wait_for_function(
         "() => document.querySelector('#upload-result textarea').value.includes('已删除')", timeout=120_000
     )
-    assert "海鸥创新券" not in page.locator("#docs").inner_text()
+    # What the agent sees: the deletion named, the other documents all still listed.
+    result = page.locator("#upload-result textarea").input_value()
+    assert result == f"已删除：{DELETE_NAME}（其片段已从索引中移除）"
+    table = page.locator("#docs").inner_text()
+    assert "海燕创新券" not in table and SEED in table and INJECTION_SOURCE in table
     assert len(page.dialogs) == 2 and "确定删除" in page.dialogs[0]
+    assert not (running_app.corpus / DELETE_NAME).exists()
     shot(page, "08-agent-delete.png")
 
-    ask(page, running_app, UPLOAD_Q)
-    text = chat_text(page)
-    assert UPLOAD_TITLE not in text and "5万元" not in text
+    ask(page, running_app, DELETE_Q)
+    answer = page.locator("#chat .message-content").last.inner_text()
+    assert "没有找到" in answer and DELETE_TITLE not in chat_text(page) and "7万元" not in chat_text(page)
     shot(page, "09-deleted-document-gone.png")
 
 
+def dislike_last_answer(page) -> None:
+    page.locator("#chat button[aria-label='踩']").last.click()
+    page.wait_for_selector("#comment textarea", timeout=30_000)
+    page.click("#comment-skip")
+
+
 def test_worklist_shows_refused_and_disliked_questions_and_exports_csv(page, running_app, tmp_path):
+    disliked = "创新联合体补充申报什么时候截止？"
+    ask(page, running_app, disliked)
+    dislike_last_answer(page)
     refused = "慈溪市住房公积金贷款最高能贷多少？"
     ask(page, running_app, refused)
     assert "没有找到" in chat_text(page)
@@ -305,27 +405,53 @@ def test_worklist_shows_refused_and_disliked_questions_and_exports_csv(page, run
     page.click("#worklist-refresh")
     page.wait_for_function(f"() => document.querySelector('#worklist').innerText.includes('{refused}')", timeout=30_000)
     worklist = page.locator("#worklist").inner_text()
-    assert "未找到答案" in worklist and "用户标记没用" in worklist and TRANCHES_Q in worklist
-    assert worklist.index(refused) < worklist.index(TRANCHES_Q)  # newest first
+    assert "未找到答案" in worklist and "用户标记没用" in worklist and disliked in worklist
+    assert worklist.index(refused) < worklist.index(disliked)  # newest first
     with page.expect_download() as download:
         page.click("#worklist-export")
     saved = tmp_path / "worklist.csv"
     download.value.save_as(saved)
     content = saved.read_text("utf-8-sig")
-    assert content.startswith("时间,问题,原因") and refused in content
+    assert content.startswith("时间,问题,原因") and refused in content and disliked in content
     shot(page, "10-worklist.png")
 
 
 def test_llm_mode_streams_into_the_chat(page, tmp_path):
+    """A slow stream (a piece of 3 characters every 0.4 s): the chat shows the
+    answer growing, piece by piece, before the whole checked answer and its
+    source."""
     reply = "对入选“上林英才”计划的人才项目，后续资金按指标完成情况按20%、20%、30%分三期拨付[1]。"
-    with ScriptedOpenAIServer([reply], chunk_chars=3) as llm:
-        env = {"ASSISTANT_LLM_BASE_URL": llm.base_url, "ASSISTANT_LLM_MODEL": "scripted", "ASSISTANT_LLM_TIMEOUT": "20"}
+    with ScriptedOpenAIServer([reply], chunk_chars=3, chunk_delay=0.4) as llm:
+        env = {"ASSISTANT_LLM_BASE_URL": llm.base_url, "ASSISTANT_LLM_MODEL": "scripted", "ASSISTANT_LLM_TIMEOUT": "60"}
         with serve_app(tmp_path, env) as app:
-            ask(page, app, TRANCHES_Q)
+            page.goto(app.url + "/", wait_until="load")
+            page.wait_for_selector("#question textarea", timeout=60_000)
+            page.fill("#question textarea", TRANCHES_Q)
+            page.click("#send")
+            seen = watch_last_message(page, until=lambda text: SEED_TITLE in chat_text(page), timeout=120)
             text = chat_text(page)
     assert llm.requests and llm.requests[0].get("stream") is True
+    partial = [t for t in seen if t and t != reply and reply.startswith(t)]
+    assert len(set(partial)) >= 3, seen  # several growing prefixes were on screen
+    assert all(len(a) <= len(b) for a, b in zip(partial, partial[1:]))
     assert reply in text and SEED_TITLE in text  # the streamed answer, checked, with its source
     shot(page, "11-llm-streamed.png")
+
+
+def watch_last_message(page, until, timeout: float) -> list[str]:
+    """The text of the chat's last message, sampled every 100 ms until
+    ``until(text)`` holds."""
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        messages = page.locator("#chat .message-content")
+        text = messages.last.inner_text().strip() if messages.count() else ""
+        if not seen or seen[-1] != text:
+            seen.append(text)
+        if until(text):
+            return seen
+        page.wait_for_timeout(100)
+    raise AssertionError(f"the answer did not finish in {timeout} s: {seen}")
 
 
 # ---------------------------------------------------------------- API
@@ -359,8 +485,17 @@ def test_named_api_endpoint_through_gradio_client(running_app):
     assert not result["refused"]
     assert "分三期拨付" in result["answer"]
     assert result["citations"][0]["source"] == SEED
-    filtered = client.predict(TRANCHES_Q, "", "", 2025, 2026, api_name="/ask")
-    assert all(c["source"] != SEED for c in filtered["citations"])  # 2022 filtered out
+    # Filters: a question the corpus answers from documents of several
+    # years and bodies; unfiltered it cites a 2023 document, filtered to
+    # 2025–2026 it still answers, from those years only.
+    unfiltered = client.predict(RD_Q, api_name="/ask")
+    assert not unfiltered["refused"] and any(c["date"][:4] == "2023" for c in unfiltered["citations"])
+    filtered = client.predict(RD_Q, "", "", 2025, 2026, api_name="/ask")
+    assert not filtered["refused"] and filtered["citations"], filtered
+    assert {c["date"][:4] for c in filtered["citations"]} <= {"2025", "2026"}
+    by_issuer = client.predict(RD_Q, "慈溪市人民政府办公室", "", 0, 0, api_name="/ask")
+    assert not by_issuer["refused"] and by_issuer["citations"]
+    assert {c["issuer"] for c in by_issuer["citations"]} == {"慈溪市人民政府办公室"}
 
 
 def test_example_questions_are_answered_from_the_corpus(running_app):

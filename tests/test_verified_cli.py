@@ -95,7 +95,8 @@ def test_export_then_import_into_a_fresh_index_serves_the_same_answer(settings, 
     assert (there["verified"]["by"], there["verified"]["at"]) == (here["verified"]["by"], here["verified"]["at"])
 
 
-def test_import_reports_each_citation_that_fails_here(settings, tmp_path):
+def test_import_reports_each_citation_that_fails_here(tmp_path):
+    settings = office(tmp_path / "office")  # its own: the import adds an item the export test must not see
     line = {"question": "蓝鲸补贴最高多少？", "answer": "最高3万元。",
             "citations": [{"source": SEED, "quote": QUOTE}, {"source": "别处的文件.txt", "quote": "蓝鲸补贴最高3万元"}]}
     path = tmp_path / "other.jsonl"

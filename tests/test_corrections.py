@@ -1,0 +1,92 @@
+"""Homophone term correction (assistant/corrections.py) against the real
+text of the seed reply, with jieba's real word cutting. Fast (no model, no
+index): the mutation run of corrections.py uses this file alone."""
+from __future__ import annotations
+
+import pytest
+from conftest import CORPUS, SEED
+
+from assistant.corrections import Correction, _cuts, _sounds_like, char_pinyin, correct
+from assistant.keyword import cut_words, dictionary_frequency
+from assistant.normalize import normalize
+
+SEED_TEXT = normalize((CORPUS / SEED).read_text("utf-8"))
+
+
+def is_word(token: str) -> bool:
+    return dictionary_frequency(token) > 0
+
+
+def fix(question: str, texts: list[str] | None = None) -> tuple[str, list[Correction]]:
+    return correct(question, [SEED_TEXT] if texts is None else texts, cut_words, is_word)
+
+
+@pytest.mark.parametrize(
+    "question, corrected, made",
+    [
+        ("甬易版上线兑付了吗", "甬易办上线兑付了吗", [("甬易版", "甬易办")]),
+        ("尚林英才的启动资金怎么拨付", "上林英才的启动资金怎么拨付", [("尚林英才", "上林英才")]),
+        ("上林英材的资金", "上林英才的资金", [("上林英材", "上林英才")]),
+        ("上林英才启动资金", "上林英才启动资金", []),  # every word is in the text
+        ("企业营收增长奖励", "企业营收增长奖励", []),  # no stretch cuts through 营收
+        ("科创代怎么申请", "科创代怎么申请", []),  # the seed reply has no 科创贷
+        ("两个字", "两个字", []),
+    ],
+)
+def test_correct_against_the_seed_reply(question, corrected, made):
+    text, found = fix(question)
+    assert text == corrected
+    assert [(c.typed, c.meant) for c in found] == made
+
+
+def test_a_correction_points_only_at_the_retrieved_texts():
+    text, found = fix("科创代怎么申请", ["科技型企业可申请科创贷，额度最高500万元。"])
+    assert text == "科创贷怎么申请" and found == [Correction("科创代", "科创贷")]
+    assert fix("科创代怎么申请", [])[1] == []
+
+
+def test_only_runs_of_three_or_more_chinese_characters_are_considered():
+    # 英材 alone is two characters: too many two-character homophones to guess.
+    assert fix("英材")[1] == []
+    assert fix("A上林英材B")[0] == "A上林英才B"
+
+
+def test_two_typos_in_one_word_are_corrected_piece_by_piece():
+    # 尚林英材 → 上林英才 differs in two of four characters (more than a
+    # third); its three-character pieces differ in one each.
+    text, found = fix("尚林英材")
+    assert text == "上林英才" and found == [Correction("尚林英", "上林英"), Correction("林英材", "林英才")]
+
+
+def test_a_longer_correction_is_not_corrected_again_in_its_parts():
+    text, found = fix("入选尚林英才计划")
+    assert text == "入选上林英才计划" and found == [Correction("尚林英才", "上林英才")]
+
+
+def test_a_word_that_differs_in_more_than_a_third_of_its_characters_is_left_alone():
+    # Same sounds, two characters of three differ: not a typo of 甬易办.
+    assert _sounds_like("勇艺办", ["积极推进甬易办上线"]) is None
+    assert _sounds_like("甬易版", ["积极推进甬易办上线"]) == "甬易办"
+    # Six characters, two may differ.
+    assert _sounds_like("尚林英材计划", ["入选上林英才计划的人才"]) == "上林英才计划"
+    assert _sounds_like("尚林鹰材计划", ["入选上林英才计划的人才"]) is None
+
+
+def test_candidates_must_be_chinese_of_the_full_length_and_not_the_word_itself():
+    assert _sounds_like("英才啊", ["上林英才"]) is None  # runs off the end of the text
+    assert _sounds_like("甬易办", ["甬易办"]) is None  # the same word: nothing to correct
+    assert _sounds_like("易办a", ["易办a"]) is None
+    assert _sounds_like("林英才", ["abc", "上林英才"]) is None  # found, but identical
+    assert _sounds_like("临英才", ["abc", "上林英才"]) == "林英才"  # later texts are searched too
+
+
+def test_cuts_are_the_offsets_inside_real_words():
+    assert _cuts(["企业", "增长", "奖励"], is_word) == {1, 3, 5}
+    assert _cuts(["企业", "营收", "增长"], is_word) == {1, 5}  # 营收 is not in jieba's dictionary
+    assert _cuts(["企", "增长"], is_word) == {2}  # a one-character token has no inside
+    assert _cuts(["尚林", "英材"], lambda w: False) == set()
+
+
+def test_char_pinyin_keeps_one_item_per_character():
+    assert char_pinyin("上林a英才") == ("shang", "lin", "a", "ying", "cai")
+    assert char_pinyin("办版") == ("ban", "ban")
