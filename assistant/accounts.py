@@ -14,6 +14,8 @@ import logging
 import math
 from collections.abc import Callable
 
+from fastapi import Request
+
 from .audit import AuditLog
 from .client_address import CURRENT, bucket, from_request
 from .config import Settings
@@ -78,7 +80,6 @@ class AgentLogin:
 
     def status_route(self) -> Callable:
         """GET handler for ``<page>/login_status?username=``."""
-        from fastapi import Request
 
         def status(request: Request, username: str = "") -> dict:
             address = from_request(request, self.settings.trusted_proxies)
