@@ -94,6 +94,23 @@ class AgentLogin:
             log.exception("登录记录写入失败")
 
 
+class LiveSessions(dict):
+    """Gradio's session tokens (token → name) that answer only for names
+    that are still accounts: ``users remove`` ends the removed agent's open
+    sessions at their next request, without a restart."""
+
+    def __init__(self, accounts: Accounts):
+        super().__init__()
+        self.accounts = accounts
+
+    def get(self, token, default=None):
+        name = super().get(token)
+        if name is not None and name not in self.accounts.hashes():
+            self.pop(token, None)
+            return default
+        return default if name is None else name
+
+
 def _lock_note(standing: Standing) -> str:
     if standing.address_blocked_s > 0:
         return f"该地址暂停登录 {_minutes(standing.address_blocked_s)} 分钟"

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
 from . import audit, render
-from .accounts import LOGIN_HINT, AgentLogin
+from .accounts import LOGIN_HINT, AgentLogin, LiveSessions
 from .client_address import ClientAddress, from_request
 from .config import Settings
 from .corpus import read_document
@@ -86,6 +86,8 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
         css=CSS, theme=theme, auth_message=f"服务联盟工作台：请输入管理员为您分配的账号和密码。{LOGIN_HINT}",
         max_file_size=settings.max_file_bytes * 4, ssr_mode=False, footer_links=[],
     )
+    admin = next(route.app for route in app.routes if getattr(route, "path", None) == "/admin")
+    admin.tokens = LiveSessions(login.accounts)  # a removed account's sessions end at once
     app = gr.mount_gradio_app(
         app, public_page(chat_page(assistant, log, settings), settings, TITLE), path="/", css=CSS + POLICY_CSS,
         theme=theme, ssr_mode=False, footer_links=["api"], i18n=I18N, js=PAGE_JS,

@@ -66,7 +66,7 @@ def _run(args: argparse.Namespace, users: UsersFile, settings: Settings) -> int:
         return 0
     if args.action == "remove":
         users.remove(args.name)
-        message = f"已删除账号“{args.name}”。它已登录的网页会话在服务重启后失效。"
+        message = f"已删除账号“{args.name}”。它已登录的网页会话随即失效。"
     else:
         check_name(args.name)
         users.load()  # a bad file is said before the password is asked

@@ -107,6 +107,17 @@ def test_a_forwarded_for_header_is_not_believed_from_an_untrusted_peer(app):
     assert audit(app, "--action", "login")[-1]["address"] == "127.0.0.6"
 
 
+def test_removing_an_account_ends_its_open_sessions(app):
+    UsersFile(app.index / "users.json").add("leaver", "leaver-password")
+    with client("127.0.0.14") as http:
+        assert http.post(app.url + "/admin/login", data={"username": "leaver", "password": "leaver-password"}).status_code == 200
+        assert http.get(app.url + "/admin/config").status_code == 200
+        done = subprocess.run([sys.executable, "-m", "assistant", "users", "remove", "leaver", "--index", str(app.index)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0 and "已登录的网页会话随即失效" in done.stdout
+        assert http.get(app.url + "/admin/config").status_code == 401
+
+
 def test_forty_questions_in_a_minute_from_one_address_get_the_limit_message_after_thirty(app):
     started, replies = time.monotonic(), []
     with client("127.0.0.7") as http:
