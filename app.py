@@ -37,10 +37,13 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
 
+    from assistant.credentials import startup_notes
     from assistant.errors import ReasonError
     from assistant.ingestion import IngestBusyError, ingest
 
     try:
+        for note in startup_notes(settings):  # a users file that cannot be used stops here
+            say(note)
         _model_files(settings)
         say(f"正在更新索引：{settings.corpus_dir} → {settings.index_dir}")
         try:
@@ -69,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
             if self.started:
                 say(f"服务已启动：问答页 {base}    服务联盟工作台 {base}admin/")
 
-    Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="warning")).run()
+    # proxy_headers off: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1;
+    # the app reads it itself, only from ASSISTANT_TRUSTED_PROXIES (client_address.py).
+    Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", proxy_headers=False)).run()
     return 0
 
 

@@ -9,6 +9,8 @@ ten seconds). Which of the two answered is said on stderr, in Chinese.
 
 ``items`` and ``match`` (support items and matching) are in policy_cli.
 ``verified add|list|export|import`` (verified answers) are in verified_cli.
+``users add|list|remove|passwd`` (agents' accounts) are in users_cli, ``audit``
+(the audit log) in audit_cli.
 """
 from __future__ import annotations
 
@@ -30,6 +32,14 @@ def main(argv: list[str] | None = None) -> int:
         from .verified_cli import main as verified
 
         return verified(argv[1:])
+    if argv[:1] == ["users"]:
+        from .users_cli import main as users
+
+        return users(argv[1:])
+    if argv[:1] == ["audit"]:
+        from .audit_cli import main as audit
+
+        return audit(argv[1:])
     settings = Settings()
     parser = argparse.ArgumentParser(prog="python -m assistant", description="慈溪科技创新政策问答")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -46,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--year-to", type=int, default=None)
     policy_cli.add_commands(sub, settings)
     sub.add_parser("verified", help="核实答复：add / list / export / import（见 python -m assistant verified -h）")
+    sub.add_parser("users", help="服务联盟账号：add / list / remove / passwd（见 python -m assistant users -h）")
+    sub.add_parser("audit", help="操作记录（见 python -m assistant audit -h）")
     args = parser.parse_args(argv)
     if args.command != "ask":
         return policy_cli.run(args, settings)

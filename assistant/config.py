@@ -10,6 +10,7 @@ is checked against these fields (tests/test_config.py).
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields, replace
@@ -143,13 +144,31 @@ class Settings:
     # Service-alliance agents who may manage documents: "name:password,name2:password2".
     # No account exists unless configured.
     agent_users: tuple[tuple[str, str], ...] = setting(
-        "ASSISTANT_AGENT_USERS", "", "agents' accounts for `/admin/`: `name:password,…` (no default account)", lambda _n, t: _parse_users(t)
+        "ASSISTANT_AGENT_USERS", "", "trial accounts for `/admin/` in plain text, `name:password,…` (warned about at start-up; real accounts: `python -m assistant users`)", lambda _n, t: _parse_users(t)
     )
     # Larger files are neither uploaded nor ingested.
     max_file_bytes: int = setting(
         "ASSISTANT_MAX_FILE_MB", "20",
         "size limit in MB for uploads, for files in the corpus folder (larger ones are reported, not ingested) and for verified-answer imports",
         _megabytes,
+    )
+    # The agents' accounts file (users.json: names and salted scrypt hashes, credentials.py).
+    users_file: str = setting(
+        "ASSISTANT_USERS_FILE", "", "agents' accounts file managed by `python -m assistant users`; empty: `<index>/users.json`"
+    )
+    # Reverse proxies whose X-Forwarded-For is believed (client_address.py).
+    trusted_proxies: tuple = setting(
+        "ASSISTANT_TRUSTED_PROXIES", "",
+        "addresses or networks of reverse proxies whose `X-Forwarded-For` gives the client's address, e.g. `127.0.0.1` or `10.0.0.0/24`; empty: the connection's address is the client's",
+        lambda n, t: _networks(n, t),
+    )
+    # Public side: questions per source address per minute (rate_limit.py).
+    questions_per_minute: int = setting(
+        "ASSISTANT_QUESTIONS_PER_MINUTE", "30", "questions one source address may ask per minute (chat and `/ask`); 0: no limit", _int
+    )
+    uploads_per_hour: int = setting("ASSISTANT_UPLOADS_PER_HOUR", "30", "files one agent may upload per hour", _int)
+    upload_bytes_per_hour: int = setting(
+        "ASSISTANT_UPLOAD_MB_PER_HOUR", "100", "megabytes one agent may upload per hour", _megabytes
     )
     # Working days an agent has to answer a worklist item (weekends skipped).
     worklist_due_days: int = setting("ASSISTANT_WORKLIST_DUE_DAYS", "3", "working days to handle a worklist item (weekends skipped)", _int)
@@ -179,6 +198,19 @@ class Settings:
         return Path(self.index_dir) / "verified.sqlite"
 
     @property
+    def users_path(self) -> Path:
+        return Path(self.users_file).expanduser() if self.users_file else Path(self.index_dir) / "users.json"
+
+    @property
+    def login_db(self) -> Path:
+        """Failed logins and locks (login_guard.py)."""
+        return Path(self.index_dir) / "logins.sqlite"
+
+    @property
+    def audit_db(self) -> Path:
+        return Path(self.index_dir) / "audit.sqlite"
+
+    @property
     def token_cache(self) -> Path:
         return Path(self.embedding_cache).with_name("keyword_tokens.sqlite")
 
@@ -199,6 +231,13 @@ class Settings:
 def _parse_users(text: str) -> tuple[tuple[str, str], ...]:
     pairs = (item.split(":", 1) for item in text.split(",") if ":" in item)
     return tuple((name.strip(), password) for name, password in pairs if name.strip() and password)
+
+
+def _networks(name: str, text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    try:
+        return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise ConfigError(f"环境变量 {name} 应为以逗号分隔的 IP 地址或网段（如 127.0.0.1,10.0.0.0/24），当前值为“{text}”") from None
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,9 @@ import gradio as gr
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
-from . import render
-from .accounts import LOGIN_HINT, AgentLogin
+from . import audit, render
+from .accounts import LOGIN_HINT, AgentLogin, LiveSessions
+from .client_address import ClientAddress, from_request
 from .config import Settings
 from .corpus import read_document
 from .documents import Answer
@@ -28,10 +29,12 @@ from .manifest import Manifest
 from .meta_admin import shown_meta, validity_by_source
 from .meta_edits import canonical_issuer
 from .qa import Assistant
+from .rate_limit import QuestionLimit, upload_refusal
 from .retrieval import Filters
+from .ui_audit import audit_tab
 from .ui_confirm import CLEAR_JS, COPY_JS, PAGE_JS, WAIT_JS
 from .ui_confirm import CSS as CONFIRM_CSS
-from .ui_locale import I18N, ChineseLocale, login_status
+from .ui_locale import I18N, ChineseLocale
 from .ui_metadata import metadata_editor
 from .ui_policies import CSS as POLICY_CSS
 from .ui_policies import public_page
@@ -75,19 +78,22 @@ def build_app(settings: Settings | None = None, assistant: Assistant | None = No
     log = FeedbackLog(settings.feedback_db)
     app = FastAPI(title=TITLE)
     app.get("/source", response_class=HTMLResponse)(_source_view(settings))
-    login = AgentLogin(settings.agent_users)
-    app.get("/admin/login_status")(login_status(login))  # before the mount, so it is not Gradio's
+    login = AgentLogin(settings)
+    app.get("/admin/login_status")(login.status_route())  # before the mount, so it is not Gradio's
     theme = gr.themes.Soft()
     app = gr.mount_gradio_app(
-        app, admin_page(settings, log), path="/admin", auth=login, i18n=I18N,
+        app, admin_page(settings, log), path="/admin", auth=login.check, i18n=I18N,
         css=CSS, theme=theme, auth_message=f"服务联盟工作台：请输入管理员为您分配的账号和密码。{LOGIN_HINT}",
         max_file_size=settings.max_file_bytes * 4, ssr_mode=False, footer_links=[],
     )
+    admin = next(route.app for route in app.routes if getattr(route, "path", None) == "/admin")
+    admin.tokens = LiveSessions(login.accounts)  # a removed account's sessions end at once
     app = gr.mount_gradio_app(
         app, public_page(chat_page(assistant, log, settings), settings, TITLE), path="/", css=CSS + POLICY_CSS,
         theme=theme, ssr_mode=False, footer_links=["api"], i18n=I18N, js=PAGE_JS,
     )
     app.add_middleware(ChineseLocale)  # Gradio's own words in Chinese, whatever the browser's language
+    app.add_middleware(ClientAddress, trusted=settings.trusted_proxies)  # for the login check (accounts.py)
     return app
 
 
@@ -102,11 +108,18 @@ class ChatHandlers:
     def __init__(self, assistant: Assistant, log: FeedbackLog, settings: Settings):
         self.assistant, self.log, self.settings = assistant, log, settings
         self.book = open_book(settings)  # a 踩 on a verified answer withdraws it at once
+        self.limit = QuestionLimit(settings.questions_per_minute)
 
-    def respond(self, question, history, turns, asks, *filters):
+    def respond(self, question, history, turns, asks, issuer, doc_type, year_from, year_to, request: gr.Request):
         question = (question or "").strip()
         if not question:
             gr.Warning("请输入您要咨询的问题。")
+            yield history, history, turns, asks, gr.skip(), gr.skip()
+            return
+        wait = self.limit.wait(from_request(request, self.settings.trusted_proxies))
+        if wait:  # before any search
+            history = history + [{"role": "user", "content": render.esc(question)},
+                                 {"role": "assistant", "content": render.esc(self.limit.message(wait))}]
             yield history, history, turns, asks, gr.skip(), gr.skip()
             return
         history = history + [
@@ -115,7 +128,7 @@ class ChatHandlers:
         ]
         yield history, history, turns, asks, gr.skip(), ""
         answer, streamed = None, ""
-        for item in _stream(self.assistant, question, turns, _filters(*filters)):
+        for item in _stream(self.assistant, question, turns, _filters(issuer, doc_type, year_from, year_to)):
             if isinstance(item, Answer):
                 answer = item
             else:
@@ -175,9 +188,13 @@ class ChatHandlers:
     def close_comment():
         return gr.update(visible=False)
 
-    def ask(self, question: str, issuer: str = "", doc_type: str = "", year_from: int = 0, year_to: int = 0) -> dict:
+    def ask(self, question: str, issuer: str = "", doc_type: str = "", year_from: int = 0, year_to: int = 0,
+            request: gr.Request | None = None) -> dict:
         """Answer one question; returns the answer, refusal flag and citations
         (filters: issuing body, document type, year range; empty or 0 = none)."""
+        wait = self.limit.wait(from_request(request, self.settings.trusted_proxies))
+        if wait:  # before any search: a refusal saying how long to wait
+            return {**Answer(question, self.limit.message(wait), refused=True).to_json(), "retry_after_s": round(wait, 1)}
         issuer = canonical_issuer(self.settings, issuer)  # a variant (市科技局) finds its office's documents
         answer = self.assistant.ask(question, (), Filters(issuer, doc_type, year_from or None, year_to or None))
         if answer.question:
@@ -288,25 +305,46 @@ class AdminHandlers:
         rows = document_rows(self.settings)
         return rows, gr.update(choices=[r[0] for r in rows], value=None)
 
-    def upload(self, paths, progress=gr.Progress(track_tqdm=True)):
+    def upload(self, paths, request: gr.Request, progress=gr.Progress(track_tqdm=True)):
         if not paths:
             return "请先选择要上传的文件。", *self.tables()
         uploads = [(Path(p), Path(p).name) for p in paths]
+        sizes = {name: _size(path) for path, name in uploads}
+        names = "、".join(sizes)
+        refusal = upload_refusal(self.settings, audit.open_log(self.settings), request.username or "", list(sizes.values()))
+        if refusal:
+            audit.record(self.settings, "upload", names, "refused", refusal, request=request)
+            return refusal, *self.tables()
         try:
-            message = add_documents(uploads, self.settings, progress=True).summary()
+            result = add_documents(uploads, self.settings, progress=True)
         except ReasonError as exc:
-            message = exc.reason
-        return message, *self.tables()
+            audit.record(self.settings, "upload", names, "failed", exc.reason, request=request, size=sum(sizes.values()))
+            return exc.reason, *self.tables()
+        for name, reason in result.refused:
+            audit.record(self.settings, "upload", name, "failed", reason, request=request, size=sizes.get(name, 0))
+        for name in result.saved:
+            size = _size(Path(self.settings.corpus_dir) / name)
+            audit.record(self.settings, "upload", name, "ok", "已存入文档库并导入索引", request=request, size=size)
+        return result.summary(), *self.tables()
 
-    def delete(self, source):
+    def delete(self, source, request: gr.Request):
         if not source:
             return "未删除任何文档（请先在下拉框中选择，并在弹出的提示中确认）。", *self.tables()
         try:
             delete_document(source, self.settings)
             message = f"已删除：{source}（其片段已从索引中移除）"
+            audit.record(self.settings, "delete", source, "ok", message, request=request)
         except ReasonError as exc:
             message = exc.reason
+            audit.record(self.settings, "delete", source, "failed", message, request=request)
         return message, *self.tables()
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def admin_page(settings: Settings, log: FeedbackLog) -> gr.Blocks:
@@ -331,6 +369,8 @@ def admin_page(settings: Settings, log: FeedbackLog) -> gr.Blocks:
             editor = metadata_editor(settings)
         with gr.Tab("待解决问题"):
             refresh_worklist, worklist_inputs, worklist_outputs = worklist_tab(settings, log, page)
+        with gr.Tab("操作记录"):
+            audit_tab(settings, page)
 
         # An upload or deletion may withdraw verified answers: the worklist shows them at once.
         outputs = [result, table, target]

@@ -12,8 +12,8 @@
   progress boxes ("queue: 1/2", "processing"); the same script translates
   them as they appear (``ENGLISH``, ``STATUS_WORDS``).
 * After a refused login Gradio's page says only 凭据不正确. The script asks
-  ``<page>/login_status`` why and shows it in that place: the attempts left,
-  or that the account is locked and for how many more minutes.
+  ``<page>/login_status`` (accounts.AgentLogin.status_route) why and shows it
+  in that place: the attempts left, or which lock was hit and for how long.
 """
 from __future__ import annotations
 
@@ -21,8 +21,6 @@ import json
 import re
 
 import gradio as gr
-
-from .accounts import AgentLogin
 
 # Keys Gradio's zh-CN translation lacks (it falls back to English for them).
 I18N = gr.I18n(**{"zh-CN": {
@@ -208,12 +206,3 @@ def _localised(body: bytes) -> bytes:
     body = _HTML_LANG.sub(lambda m: m.group(0).replace(b'lang="en"', b'lang="zh-CN"'), body, count=1)
     return body.replace(b"<head>", b"<head>" + _TAG, 1)
 
-
-def login_status(login: AgentLogin):
-    """GET handler for ``<page>/login_status?username=``: why the last login
-    failed, in Chinese (the same for names that are not accounts)."""
-
-    def status(username: str = "") -> dict:
-        return {"message": login.refusal(username.strip())}
-
-    return status

@@ -11,6 +11,7 @@ from typing import Any
 
 import gradio as gr
 
+from . import audit
 from .config import Settings
 from .errors import ReasonError
 from .meta_admin import (
@@ -57,18 +58,19 @@ class MetaHandlers:
     def save(self, source, title, issuer, date, number, doc_type, validity, request: gr.Request):
         values = dict(title=title, issuer=issuer, date=date, doc_number=number, doc_type=doc_type or "",
                       validity="" if validity in (None, NOT_STATED) else validity)
-        return self._after(source, lambda: correct_document(self.settings, source, values, _user(request)))
+        return self._after(source, lambda: correct_document(self.settings, source, values, _user(request)), request)
 
     def revert(self, source, request: gr.Request):
-        return self._after(source, lambda: revert_document(self.settings, source, _user(request)))
+        return self._after(source, lambda: revert_document(self.settings, source, _user(request)), request)
 
-    def _after(self, source, change):
+    def _after(self, source, change, request: gr.Request):
         if not source:
             return self.load(None)[:-1] + ("请先选择要修改的文档。", *self.refresh()[1:])
         try:
-            message = change()
+            message, outcome = change(), "ok"
         except ReasonError as exc:
-            message = exc.reason
+            message, outcome = exc.reason, "failed"
+        audit.record(self.settings, "metadata", source, outcome, message, request=request)
         return self.load(source)[:-1] + (message, *self.refresh(source)[1:])
 
     def add_name(self, variant, canonical, rows, request: gr.Request):
@@ -80,9 +82,10 @@ class MetaHandlers:
 
     def save_names(self, rows, request: gr.Request):
         try:
-            message = save_issuer_table(self.settings, [list(r) for r in rows or []], _user(request))
+            message, outcome = save_issuer_table(self.settings, [list(r) for r in rows or []], _user(request)), "ok"
         except ReasonError as exc:
-            message = exc.reason
+            message, outcome = exc.reason, "failed"
+        audit.record(self.settings, "metadata", "发布单位名称对照", outcome, message, request=request)
         return message, issuer_table(self.settings), edit_log(self.settings)
 
 

@@ -22,7 +22,9 @@ from typing import Any
 
 import gradio as gr
 
+from . import audit
 from .config import Settings
+from .credentials import agent_names
 from .errors import ReasonError
 from .feedback import FeedbackLog
 from .manifest import Manifest
@@ -104,7 +106,9 @@ class WorklistHandlers:
         try:
             item = self.book.add(question, AGENT, _who(request))
         except ReasonError as exc:
+            audit.record(self.settings, "verified", f"新建问题：{question or ''}", "failed", exc.reason, request=request)
             return exc.reason, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        audit.record(self.settings, "verified", f"#{item.id} {item.question}", "ok", "新建问题", request=request)
         return f"已新建问题 #{item.id}。", "", *self.refresh(_label(item))
 
     def picked(self, event: gr.SelectData):
@@ -168,7 +172,7 @@ class WorklistHandlers:
         return "\n\n".join(lines)
 
     def _agents(self, current: str) -> list[str]:
-        names = [name for name, _ in self.settings.agent_users]
+        names = agent_names(self.settings)
         return names + ([current] if current and current not in names else [])
 
     def _sources(self) -> list[tuple[str, str]]:
@@ -207,9 +211,13 @@ class WorklistHandlers:
                 edit.citations = recheck(self.settings, edit.citations)  # a document may have changed meanwhile
             item = self.book.save(state["id"], edit, who, state["version"])
         except ConflictError as exc:
+            audit.record(self.settings, "verified", f"#{state['id']}", "refused", exc.reason, request=request)
             return self._show(exc.current, who, exc.reason, _draft(edit))
         except ReasonError as exc:
+            audit.record(self.settings, "verified", f"#{state['id']}", "failed", exc.reason, request=request)
             return (gr.skip(),) * 12 + (f"未保存：{exc.reason}",) + (gr.skip(),) * 3
+        audit.record(self.settings, "verified", f"#{item.id} {item.question}", "ok",
+                     f"保存第 {item.version} 版，状态：{item.status}", request=request)
         return self._show(item, who, f"已保存（第 {item.version} 版）。")
 
     # --- sharing ----------------------------------------------------------------------
@@ -220,10 +228,13 @@ class WorklistHandlers:
     def import_file(self, path, request: gr.Request):
         if not path:
             return "请先选择要导入的 JSONL 文件。"
+        name = Path(path).name
         try:
             report = import_jsonl(self.settings, self.book, Path(path), _who(request))
         except ReasonError as exc:
+            audit.record(self.settings, "verified", f"导入 {name}", "failed", exc.reason, request=request)
             return exc.reason
+        audit.record(self.settings, "verified", f"导入 {name}", "ok", report.summary(), request=request)
         return report.summary()
 
 

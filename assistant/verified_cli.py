@@ -18,6 +18,7 @@ import getpass
 import sys
 from pathlib import Path
 
+from . import audit
 from .config import Settings
 from .errors import ReasonError
 from .verification import add_answer, export_jsonl, import_jsonl, keep_in_step, open_book
@@ -60,10 +61,20 @@ def main(argv: list[str] | None = None) -> int:
     book = open_book(settings)
     try:
         keep_in_step(settings, book)
-        return _run(args, settings, book)
+        code = _run(args, settings, book)
     except ReasonError as exc:
+        _audit(settings, args, "failed", exc.reason)
         print(f"未完成：{exc.reason}", file=sys.stderr)
         return 2
+    _audit(settings, args, "ok" if code == 0 else "failed", "" if code == 0 else "部分引文未通过核对")
+    return code
+
+
+def _audit(settings: Settings, args: argparse.Namespace, outcome: str, detail: str) -> None:
+    """Changes made here go to the audit log like the agents' page's."""
+    if args.action in ("add", "import"):
+        target = f"新增：{args.question}" if args.action == "add" else f"导入 {args.file}"
+        audit.record(settings, "verified", target, outcome, detail, agent=args.by, address=audit.CLI_ADDRESS)
 
 
 def _run(args: argparse.Namespace, settings: Settings, book: VerifiedBook) -> int:

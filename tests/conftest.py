@@ -125,7 +125,10 @@ def serve_app(root: Path, env_extra: dict | None = None):
         (corpus / INJECTION_SOURCE).write_text(INJECTION_TEXT, "utf-8")
     password, probe = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
     users = f"agent:{password},lockprobe:{probe}"
-    env = {**os.environ, "ASSISTANT_CORPUS": str(corpus), "ASSISTANT_AGENT_USERS": users}
+    # Browser and load tests ask fast from one address: the question limit
+    # (tests/test_abuse_app.py checks it) is raised unless a test sets it.
+    env = {**os.environ, "ASSISTANT_CORPUS": str(corpus), "ASSISTANT_AGENT_USERS": users,
+           "ASSISTANT_QUESTIONS_PER_MINUTE": "100000"}
     for name in LLM_ENV:
         env.pop(name, None)
     env.update(env_extra or {})

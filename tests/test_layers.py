@@ -10,10 +10,10 @@ from conftest import ROOT
 
 PACKAGE = ROOT / "assistant"
 LAYERS = [
-    ["accounts", "cache_db", "corrections", "decision", "documents", "docx_structure", "errors", "item_store", "manifest", "normalize", "numbers", "worklist", "ui_confirm"],
+    ["cache_db", "client_address", "corrections", "decision", "documents", "docx_structure", "errors", "item_store", "login_guard", "manifest", "normalize", "numbers", "worklist", "ui_confirm"],
     ["app_client", "chunking", "config", "embedding_cache", "feedback", "keyword", "loaders", "matcher", "metadata", "protocols", "question", "reading", "verified", "ui_locale"],
-    ["corpus", "items", "llm", "model_files", "replies", "sentences", "similar", "store", "versions"],
-    ["embeddings", "meta_edits", "policy_cli", "retrieval", "verification", "ui_policies"],
+    ["audit", "corpus", "credentials", "items", "llm", "model_files", "replies", "sentences", "similar", "store", "versions"],
+    ["accounts", "audit_cli", "embeddings", "meta_edits", "policy_cli", "rate_limit", "retrieval", "users_cli", "verification", "ui_audit", "ui_policies"],
     ["answer", "ingestion", "policy_chat", "served", "verified_cli", "ui_worklist"],
     ["constraints", "library", "meta_admin", "metadata_answer", "render"],
     ["qa", "ui_metadata"],
