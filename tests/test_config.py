@@ -3,6 +3,7 @@ Chinese messages for values that cannot be used, and a README table that
 lists every setting."""
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import fields
 from pathlib import Path
@@ -72,11 +73,15 @@ SETTING_FIELDS = [(cls, f) for cls in (Settings, LLMConfig) for f in fields(cls)
 @pytest.mark.parametrize("cls, field", SETTING_FIELDS, ids=[f.metadata["env"] for _, f in SETTING_FIELDS])
 def test_every_setting_is_read_from_its_environment_variable(env, cls, field):
     """Each documented variable, set to a value other than its default,
-    changes exactly its own field (ASSISTANT_MAX_FILE_MB in MB → bytes)."""
+    changes exactly its own field (megabytes → bytes, proxies → networks)."""
     name = field.metadata["env"]
     kind = {"int": int, "float": float, "Path": Path, "str": str}.get(str(field.type).split("[")[0], tuple)
     if name == "ASSISTANT_MAX_FILE_MB":
         text, expected = "2.5", 2_500_000
+    elif name == "ASSISTANT_UPLOAD_MB_PER_HOUR":
+        text, expected = "2.5", 2_500_000
+    elif name == "ASSISTANT_TRUSTED_PROXIES":
+        text, expected = " 10.0.0.0/24, 127.0.0.1 ", (ipaddress.ip_network("10.0.0.0/24"), ipaddress.ip_network("127.0.0.1/32"))
     else:
         text, expected = _sample(field.metadata["default"], kind)
     before = cls()
