@@ -68,4 +68,4 @@ def answer_from_json(data: dict) -> Answer:
     fields = set(Citation.__dataclass_fields__)
     citations = [Citation(**{k: v for k, v in c.items() if k in fields}) for c in data.get("citations", [])]
     return Answer(data.get("question", ""), data.get("answer", ""), citations, bool(data.get("refused")),
-                  data.get("mode", "extractive"), data.get("notice", ""))
+                  data.get("mode", "extractive"), data.get("notice", ""), verified=data.get("verified"))

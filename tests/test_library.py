@@ -305,7 +305,7 @@ def test_the_assistant_answers_from_the_uploaded_file(uploaded):
     assert answer.citations[0].source == SAVED_NAME
     assert answer.citations[0].title == TEST_TITLE and answer.citations[0].issuer == "测试单位"
     assert "5万元" in answer.text and "[1]" in answer.text
-    assert "测试单位2026年1月5日" in answer.text
+    assert answer.text.endswith("（测试单位，2026年1月5日）")  # the source named where it is quoted
 
 
 def test_upload_never_touches_the_repository(uploaded, deleted):

@@ -34,9 +34,9 @@ CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
 ]
 SEED_TITLE = "对市十八届人大一次会议第190号建议的答复"
-REFUSED = "在8718平台上怎么反映企业诉求？"
-PARAPHRASE = "八七一八平台怎么提企业诉求？"
-ANSWER = "企业可通过“8718”公共服务慈溪平台反映诉求，由市企服办牵头协调办理，确保合法合理诉求件件有着落、事事有回音。"
+REFUSED = "企业在8718平台提的诉求多久能办结？"  # no document gives a time limit
+PARAPHRASE = "八七一八平台上企业诉求要多久才能办结？"
+ANSWER = "现有文件未规定办结时限；企业诉求经“8718”公共服务慈溪平台由市企服办牵头协调办理，确保合法合理诉求件件有着落、事事有回音。"
 QUOTE = "确保企业合法合理诉求“件件有着落、事事有回音”"
 WRONG_QUOTE = "确保企业诉求三日内办结"
 PASSWORDS = {"agent": secrets.token_urlsafe(12), "agent2": secrets.token_urlsafe(12)}
