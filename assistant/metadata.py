@@ -14,6 +14,8 @@ _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.
 _CN_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fa5]{1,10}[〔\[【(（]\d{4}[〕\]】)）]\s*\d+\s*号")
 _SENTENCE_PUNCT = re.compile(r"[。，,；;！？!?]")
+# A title may hold a comma inside brackets: …的通知（试行，2024年修订）.
+_BRACKETED = re.compile(r"（[^（）]*）|\([^()]*\)")
 # A numbered heading (一、 （一） 第X章 1、) starts the body, never the title.
 _SECTION_START = re.compile(r"^(第[一二三四五六七八九十百零〇\d]+[章节条编]|[一二三四五六七八九十百零〇]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[、.．](?!\d))")
 _NOT_FRONT = ("inferred", "original")  # worked out here, never read from front matter
@@ -87,7 +89,7 @@ def infer_title(lines: list[str]) -> str:
             continue
         if (
             len(line) > 40
-            or _SENTENCE_PUNCT.search(line)
+            or _SENTENCE_PUNCT.search(_BRACKETED.sub("", line))
             or line.endswith((":", "："))
             or _DOC_NUMBER.fullmatch(line)
             or _SECTION_START.match(line)

@@ -227,7 +227,7 @@ class WorklistHandlers:
 
     def import_file(self, path, request: gr.Request):
         if not path:
-            return "请先选择要导入的 JSONL 文件。"
+            return "请先选择要导入的核实答复文件。"
         name = Path(path).name
         try:
             report = import_jsonl(self.settings, self.book, Path(path), _who(request))
@@ -286,10 +286,10 @@ def worklist_tab(settings: Settings, log: FeedbackLog, page: gr.Blocks):
     draft = gr.Textbox(label="您未保存的内容", interactive=False, visible=False, lines=4, elem_id="item-draft")
     history = gr.Dataframe(headers=HISTORY_COLUMNS, interactive=False, wrap=True, elem_id="item-history",
                            label="修改记录", column_widths=["16%", "10%", "12%", "62%"])
-    gr.Markdown("### 共享核实答复\n导出的 JSONL 可由其他服务站导入；导入时逐条核对引文，未通过的转为待复核。")
+    gr.Markdown("### 共享核实答复\n导出的核实答复文件可由其他服务站导入；导入时逐条核对引文，未通过的转为待复核。")
     with gr.Row():
-        export_jsonl_btn = gr.DownloadButton("导出核实答复（JSONL）", elem_id="verified-export")
-        upload = gr.File(label="导入核实答复（JSONL）", file_types=[".jsonl", ".json", ".txt"], elem_id="verified-import-file")
+        export_jsonl_btn = gr.DownloadButton("导出核实答复文件", elem_id="verified-export")
+        upload = gr.File(label="导入核实答复文件", file_types=[".jsonl", ".json", ".txt"], elem_id="verified-import-file")
         import_btn = gr.Button("导入", elem_id="verified-import")
     imported = gr.Textbox(label="导入结果", interactive=False, lines=3, elem_id="verified-import-result")
 

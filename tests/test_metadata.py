@@ -66,3 +66,10 @@ def test_broken_front_matter_keeps_the_text():
     raw = "---\ntitle: [unclosed\n---\n正文内容。\n"
     front, body = split_front_matter(raw)
     assert front == {} and "正文内容" in body
+
+
+def test_a_title_may_hold_a_comma_in_brackets_but_a_sentence_is_no_title():
+    bracketed = "关于开展海燕创新券试点的通知（试行，测试用）\n\n一、试点对象\n企业可以申领。"
+    assert build_meta({}, bracketed).title == "关于开展海燕创新券试点的通知（试行，测试用）"
+    sentence = "为推进创新，现将有关事项通知如下\n\n一、试点对象"
+    assert build_meta({}, sentence).title == ""

@@ -97,6 +97,13 @@ def ask(page, url: str, question: str) -> str:
     return page.locator("#chat").inner_text()
 
 
+def is_refusal(chat: str) -> bool:
+    """The chat's last answer is one of the assistant's two refusals: nothing
+    found, or the nearest passage shown as not what was asked."""
+    last = chat.rsplit(REFUSED, 1)[-1]
+    return "没有找到能回答这个问题的内容" in last or "无法按您的问题回答" in last
+
+
 def login(page, url: str, user: str = "agent") -> None:
     page.goto(url + "/admin/", wait_until="load")
     page.fill("input[type=text]", user)
@@ -177,14 +184,14 @@ def test_the_verified_answer_loop_from_a_refusal_to_a_withdrawn_answer(browser, 
 
 
 def a_refused_question_is_answered_with_a_checked_citation(page, app, shots):
-    assert "没有找到" in ask(page, app.url, REFUSED)
+    assert is_refusal(ask(page, app.url, REFUSED))
     login(page, app.url)
     open_worklist(page)
     open_item(page, REFUSED)
     assert "未找到答案" in page.locator("#worklist").inner_text()
     choose(page, "item-status", "^已答复$")
     page.fill("#item-answer textarea", ANSWER)
-    page.fill("#item-paraphrases textarea", "怎么通过8718平台提交企业诉求？")
+    page.fill("#item-paraphrases textarea", "企业诉求在8718平台上办结要多久？")
     choose(page, "cite-source", re.escape(SEED_TITLE))
     page.fill("#cite-quote textarea", WRONG_QUOTE)
     refused = click_and_wait(page, "#cite-add", "引文未在")
