@@ -105,10 +105,13 @@ def is_refusal(chat: str) -> bool:
 
 
 def login(page, url: str, user: str = "agent") -> None:
+    """Open the agents' page, logging in unless this browser already is."""
     page.goto(url + "/admin/", wait_until="load")
-    page.fill("input[type=text]", user)
-    page.fill("input[type=password]", PASSWORDS[user])
-    page.get_by_role("button", name="登录").click()
+    page.wait_for_selector("input[type=password], #docs", timeout=60_000)
+    if page.locator("input[type=password]").count():
+        page.fill("input[type=text]", user)
+        page.fill("input[type=password]", PASSWORDS[user])
+        page.get_by_role("button", name="登录").click()
     page.wait_for_selector("#docs", timeout=60_000)
 
 
