@@ -190,7 +190,11 @@ def _split_long(text: str, paragraphs: list[Paragraph], max_chars: int) -> list[
         for piece in splitter.split_text(text[para.start:para.end]):
             pos = text.index(piece, pos)
             first = pos == para.start
-            out.append(Paragraph(pos, pos + len(piece), para.level if first else None, para.title if first else ""))
+            # A cut after a hard-wrapped line keeps its newline: trim it, so
+            # that no chunk starts or ends with whitespace.
+            start, end = pos + len(piece) - len(piece.lstrip()), pos + len(piece.rstrip())
+            if start < end:
+                out.append(Paragraph(start, end, para.level if first else None, para.title if first else ""))
             pos += len(piece)
     return out
 

@@ -218,3 +218,14 @@ def test_a_wrapped_line_of_exactly_twenty_characters_joins_and_continues():
     third = "型城市和人才高地，持续推进科技创新工作。"
     text = f"{first}\n{second}\n{third}"
     assert [t for t, _, _ in spans(text)] == [text]
+
+
+def test_a_long_paragraph_cut_after_a_hard_wrap_leaves_no_whitespace_at_a_chunk_edge():
+    """Found by hypothesis: a hard-wrapped line joined to a paragraph that
+    is then cut for length kept its newline at the end of the first piece."""
+    text = ("坚持把发展作为第一要务、创新作为第一动力、人才作为第一\n"
+            + "补助资金按20%、20%、30%分三期拨付；后续资金根据考核结果拨付。" * 3)
+    chunks = chunk_document(_doc(text=text), max_chars=120, min_chars=20)
+    assert [c.text for c in chunks] == [c.text.strip() for c in chunks] and len(chunks) >= 2
+    assert all(text[c.start:c.end] == c.text for c in chunks)
+    assert "".join(c.text for c in chunks) == text.replace("\n", "")
