@@ -112,6 +112,12 @@ class SupportItem:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    def reference(self) -> dict[str, Any]:
+        """Which clause of which document, as every JSON view of an item starts."""
+        return {"id": self.id, "title": self.title, "source": self.source, "doc_title": self.doc.name,
+                "issuer": self.doc.issuer, "section": self.section, "quote": self.quote,
+                "start": self.start, "end": self.end}
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SupportItem:
         data = dict(data)

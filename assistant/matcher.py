@@ -249,16 +249,8 @@ class Result:
     def to_json(self) -> dict[str, Any]:
         item = self.item
         return {
-            "id": item.id,
-            "title": item.title,
-            "source": item.source,
-            "doc_title": item.doc.name,
-            "issuer": item.doc.issuer,
+            **item.reference(),
             "doc_date": item.doc.date,
-            "section": item.section,
-            "quote": item.quote,
-            "start": item.start,
-            "end": item.end,
             "incomplete": item.incomplete,
             "group": self.group,
             "label": self.label,

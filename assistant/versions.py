@@ -222,16 +222,8 @@ def item_json(item: SupportItem) -> dict:
     """An item as the command line and the API give it."""
     b = item.benefit
     return {
-        "id": item.id,
-        "title": item.title,
-        "source": item.source,
-        "doc_title": item.doc.name,
-        "issuer": item.doc.issuer,
-        "section": item.section,
+        **item.reference(),
         "page": item.page,
-        "start": item.start,
-        "end": item.end,
-        "quote": item.quote,
         "beneficiary": item.beneficiary,
         "conditions": [c.text for c in item.conditions],
         "benefit": {
