@@ -37,6 +37,7 @@ _MIN_GAIN = 0.12  # a further sentence must cover this share of the facets' weig
 _MIN_FIT = 0.2  # … and be this likely to answer, by the sentence model
 _OTHER_SOURCE = 0.7  # a sentence of another document counts this much of its gain
 _PART_DONE = 0.6  # a sub-question is answered when one chosen sentence covers this share of it
+_YEAR_CLOSE = 0.05  # a sentence for another year of a comparison: its similarity at most this below the best's
 _PART_ENOUGH = 0.5  # a sentence added for a sub-question must cover this share of it
 _RELATIVE_TIME = re.compile(r"今年|去年|明年|本年度|当年|近年来|目前|下步|下一步|近两年")
 _DEADLINE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日[^。；]{0,12}?(截止|前|之前|止)|截止(时间|日期)?(为|至|到)?\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
@@ -173,6 +174,7 @@ def choose(found: Candidates, budget: int) -> Choice | None:
             break
         chosen.append(follow)
     chosen += _answer_each_part(found, chosen, usable, budget)
+    chosen += _answer_each_year(found, chosen, usable, budget)
     chosen += _headings_bring_next(chosen, usable, budget)
     return _choice(found, chosen, best.fit)
 
@@ -189,6 +191,28 @@ def _answer_each_part(found: Candidates, chosen: list[Sentence], usable: list[Se
         best = max(rest, key=lambda s: (found.gain(s, wanted=part), s.fit), default=None)
         if best is not None and found.gain(best, wanted=part) >= _PART_ENOUGH:
             extra.append(best)
+    return extra
+
+
+def _answer_each_year(found: Candidates, chosen: list[Sentence], usable: list[Sentence], budget: int) -> list[Sentence]:
+    """For a comparison of years (2018年版和2021年版), the likeliest
+    sentence about each year the chosen ones leave out."""
+    years = [f for f in found.wanted if f.key.startswith("y:")]
+    extra: list[Sentence] = []
+    if len(years) < 2:
+        return extra
+    close = chosen[0].similarity - _YEAR_CLOSE  # as near the question as the best: the same clause in the other year
+    kinds = [f for f in found.wanted if f.key.startswith("k:")]
+    for year in years:
+        have = chosen + extra
+        if any(covers(year, s, found.contexts[s.passage_rank]) == 1.0 for s in have):
+            continue
+        rest = [s for s in usable if s not in have and _used(have) + len(s.text) <= budget
+                and len(s.text) >= _HEADING_LIKE and covers(year, s, found.contexts[s.passage_rank]) == 1.0
+                and all(covers(f, s, "") for f in kinds)
+                and (s.fit >= _MIN_FIT or s.similarity >= close)]
+        if rest:
+            extra.append(max(rest, key=lambda s: s.fit))
     return extra
 
 

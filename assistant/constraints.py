@@ -9,12 +9,13 @@ shows the nearest passage, marked as such, with its citation.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from .answer import Choice, attribution, context_of
 from .documents import Answer
 from .normalize import normalize
-from .reading import Reading, jurisdiction, provides
+from .reading import LEVEL, Reading, jurisdiction, provides
 from .retrieval import Passage
 from .sentences import Sentence
 
@@ -22,6 +23,9 @@ _KIND_NAMES = {
     "money": "具体金额", "reward": "具体的奖补标准", "date": "具体日期", "count": "具体数量", "percent": "具体比例",
     "who": "具体的单位或人员", "phone": "联系电话", "address": "地址", "figure": "具体数字",
 }
+
+# "What document is 慈政办发〔2024〕57号": a sentence citing it by number answers that.
+_ASKS_WHICH_DOCUMENT = re.compile(r"(什么|哪个|哪份|哪一个)文件|全称|全名|名称|标题|叫什么")
 
 
 def unmet(reading: Reading, passages: list[Passage], choice: Choice, names: Sequence[str] = ()) -> list[str]:
@@ -33,6 +37,12 @@ def unmet(reading: Reading, passages: list[Passage], choice: Choice, names: Sequ
     missing += [f"关于{what}的这项内容" for what in _unmet_scope(reading, passages, choice)]
     missing += [f"关于“{name}”的这项内容" for name in names
                 if not any(name in s.norm or name in context_of(passages[s.passage_rank]) for s in choice.sentences)]
+    missing += [f"关于“{phrase}”的这项内容" for phrase in reading.quoted if phrase not in names
+                and not any(phrase in normalize(passages[s.passage_rank].chunk.text) for s in choice.sentences)]
+    missing += [f"{document}文件中的这项内容" for document in reading.documents
+                if not any(document.names(passages[s.passage_rank].chunk.meta.doc_number)
+                           or (_ASKS_WHICH_DOCUMENT.search(reading.text) and document.quoted_in(s.norm))
+                           for s in choice.sentences)]
     return missing
 
 
@@ -44,6 +54,13 @@ def _unmet_scope(reading: Reading, passages: list[Passage], choice: Choice) -> l
     for place in reading.places:
         if not any(_place_holds(place, s, passages[s.passage_rank]) for s in choice.sentences):
             missing.append(place)
+    if reading.years and not missing and any(_other_year(reading.years, s, passages[s.passage_rank])
+                                             for s in choice.sentences):
+        missing.append("、".join(f"{y}年" for y in reading.years))
+    for level in reading.levels:
+        levels = {found for s in choice.sentences for found in LEVEL.findall(s.norm)}
+        if levels and level not in levels:
+            missing.append(f"{level}级")
     for batch in reading.batches:
         if not any(f"第{batch}批" in s.norm or f"第{batch}批" in context_of(passages[s.passage_rank])
                    for s in choice.sentences):
@@ -58,6 +75,14 @@ def _year_holds(year: str, sentence: Sentence, passage: Passage) -> bool:
     meta = passage.chunk.meta
     reviewed = meta.doc_type == "工作报告" and meta.year is not None and str(meta.year - 1) == year
     return year in sentence.norm or year in context_of(passage) or year in normalize(passage.chunk.text) or reviewed
+
+
+def _other_year(years: list[int], sentence: Sentence, passage: Passage) -> bool:
+    """A sentence quoted beside one about the asked year, from a document
+    of another time (a 2018 clause beside a 2021 one); a document written
+    the year after the asked one may report on it."""
+    written = passage.chunk.meta.year
+    return not any(_year_holds(str(y), sentence, passage) or written in (y, y + 1) for y in years)
 
 
 def _place_holds(place: str, sentence: Sentence, passage: Passage) -> bool:

@@ -28,6 +28,7 @@ class DocMeta:
     issuer: str = ""
     date: str = ""  # ISO date, or a bare year where the source gives no day
     doc_number: str = ""  # e.g. 慈政办发〔2025〕20号
+    code: str = ""  # 规范性文件编号 as the text prints it, e.g. BCXD01-2025-0003
     doc_type: str = ""  # 建议答复, 政策文件, 通知公告, 工作报告, 工作计划, 其他
     source_url: str = ""
     completeness: str = ""  # 节选 marks an excerpt; empty when unknown/complete

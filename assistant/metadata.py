@@ -56,7 +56,7 @@ def build_meta(front: dict, body: str, title_until: int | None = None) -> DocMet
     fields: dict[str, Any] = {k: str(front.get(k, "") or "") for k in DocMeta.__dataclass_fields__ if k not in _NOT_FRONT}
     meta = DocMeta(**fields)
     # Fill gaps from the text; front matter wins where it speaks.
-    for name in ("title", "issuer", "date", "doc_number", "doc_type"):
+    for name in ("title", "issuer", "date", "doc_number", "doc_type", "code"):
         if not getattr(meta, name):
             setattr(meta, name, getattr(inferred, name))
     if not meta.doc_number:
@@ -74,6 +74,7 @@ def infer_meta(body: str, title_until: int | None = None) -> DocMeta:
         date=date,
         doc_number=_number_in(title) or infer_doc_number(lines),
         doc_type=infer_doc_type(title),
+        code=infer_code(lines),
         inferred=True,
     )
 
@@ -116,6 +117,15 @@ def infer_signature(lines: list[str]) -> tuple[str, str]:
                 issuer = tail[i - 1]
         return issuer, date
     return "", ""
+
+
+# A normative document's registration code, on a line of its own in the
+# page's information block: BCXD01-2025-0003 (Zhejiang's 规范性文件统一编号).
+_CODE = re.compile(r"[A-Z]{4}\d{2}\s*[-—–]\s*(?:19|20)\d{2}\s*[-—–]\s*\d{4}")
+
+
+def infer_code(lines: list[str]) -> str:
+    return next((line for line in lines if _CODE.fullmatch(line)), "")
 
 
 def infer_doc_number(lines: list[str]) -> str:

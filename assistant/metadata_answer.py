@@ -20,6 +20,7 @@ _FIELD_NAMES = {
     "title": "标题",
     "validity": "有效性",
     "completeness": "完整性",
+    "code": "规范性文件编号",
 }
 
 
@@ -56,6 +57,8 @@ def _value(field: str, head: Chunk, last: Chunk) -> str:
         return f"成文日期为{cn_date(meta.date)}" if meta.date else ""
     if field == "title":
         return meta.title
+    if field == "code":
+        return f"规范性文件编号为{meta.code}" if meta.code else ""
     if field == "validity":
         validity = str(getattr(meta, "validity", ""))  # DocMeta.validity comes with agents' metadata edits
         return f"有效性为“{validity}”" if validity else ""

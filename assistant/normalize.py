@@ -23,7 +23,7 @@ _SIMPLE = {ch: i for i, ch in enumerate("〇一二三四五六七八九")} | {"�
 _SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
 _BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
 # Characters that only make a quantity when part of a longer numeral (百 alone is a word).
-_LONE_WORDS = {"万", "亿", "百", "千", "十"}
+_LONE_WORDS = {"万", "亿", "百", "千"}
 
 
 @lru_cache(maxsize=1)

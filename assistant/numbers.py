@@ -123,7 +123,7 @@ _ARABIC_RE = re.compile(
     rf"(?:\s*(?P<mult>{_MULT_RE}))?(?:\s*(?P<unit>{_UNIT_RE}))?"
 )
 _CHINESE_RE = re.compile(
-    rf"(?P<ord>第)?(?P<num>[{_CN_CHARS}]+)(?:点(?P<frac>[〇零一二三四五六七八九]+))?(?P<unit>{_UNIT_RE})"
+    rf"(?P<ord>第)?(?P<num>[{_CN_CHARS}]+)(?:点(?P<frac>[〇零一二三四五六七八九]+)(?P<mult>{_MULT_RE})?)?(?P<unit>{_UNIT_RE})"
 )
 # Heading numbers: "1、", "2." / "2．" / "3)" at the start of a line or clause
 # (only spaces between them and the line break or punctuation before).
@@ -282,7 +282,7 @@ def _chinese(text: str) -> Finding:
         if number is None or (number == 1 and not match["ord"]):
             continue
         start = match.start("num")
-        yield start, match.end(), _figure(number, "", _canonical_unit(match["unit"]))
+        yield start, match.end(), _figure(number, match["mult"] or "", _canonical_unit(match["unit"]))
 
 
 def _is_heading(text: str, match: re.Match[str]) -> bool:

@@ -224,8 +224,9 @@ class Assistant:
         parts = [[w for w in tokenize(part) if self.keywords.known(w) and (len(w) > 1 or w.isascii())]
                  for part in reading.parts]
         found = candidates(reading, top, g.sentences, self.keywords.idf, known, models.sentence, parts)
-        if reading.asks_metadata and _names_document(reading, top[0], self.keywords.idf, known):
-            return self._metadata(reading, top), None
+        named = [p for p in top if any(d.names(p.chunk.meta.doc_number) for d in reading.documents)]
+        if reading.asks_metadata and (named or _names_document(reading, top[0], self.keywords.idf, known)):
+            return self._metadata(reading, named + top), None
         choice = choose(found, self.settings.max_answer_chars - 60)
         if choice is None:
             return refusal(reading.question, self.settings.refusal_contact), None

@@ -66,10 +66,19 @@ _META_FIELDS: list[tuple[str, re.Pattern[str]]] = [
     ("date", _ASKS_DOC_DATE),
     ("title", re.compile(r"(文件|通知|意见|答复|办法|规定|建议)的?(全称|全名|标题|名称)|(全称|标题|全名)(是什么|叫什么)")),
     ("validity", re.compile(r"(还)?有效(吗|性)|废止|失效|被替代|现行")),
+    ("code", re.compile(r"规范性文件(统一)?(编号|登记号|代码)|文件编号")),
     ("completeness", re.compile(r"全文吗|是全文|完整吗|是不是全文|节选|摘录|不完整")),
 ]
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=\s*(?:年|版|年度))")
+# 慈科〔2024〕53号 (any bracket): up to six characters before it, its year and number.
+_DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{0,6})\s*[〔\[(（【]\s*((?:19|20)\d\d)\s*[〕\])）】]\s*第?(\d{1,4})\s*号")
+# Words a question may put before a 文号 (…规定的慈科〔2024〕53号).
+_LEAD_START = re.compile(r"[的据按照在和及与里中]")
+# 国家级 / 省级 / 市级 / 县级 / 区级: the level of a title, award or platform.
+LEVEL = re.compile(r"(国家|省|市|县|区)级")
+# A phrase the question quotes: the clause or programme it names word for word.
+_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{4,30})[”\"」』]")
 _BATCH = re.compile(r"第(\d+)批")
 PLACES = ("慈溪", "宁波", "浙江", "余姚", "鄞州", "杭州", "温州", "绍兴", "嘉兴", "湖州", "金华", "台州", "舟山", "丽水",
           "衢州", "上海", "北京", "深圳", "江苏", "广东", "象山", "宁海", "奉化", "镇海", "北仑", "海曙", "江北")
@@ -77,6 +86,32 @@ PLACES = ("慈溪", "宁波", "浙江", "余姚", "鄞州", "杭州", "温州", 
 CIXI_TOWNS = ("桥头", "掌起", "横河", "周巷", "龙山", "观海卫", "逍林", "宗汉", "坎墩", "浒山", "白沙路", "古塘", "长河",
               "胜山", "新浦", "匡堰", "附海", "崇寿", "庵东", "天元")
 _PLACE = re.compile("|".join(PLACES + tuple(t + suffix for t in CIXI_TOWNS for suffix in ("镇", "街道"))))
+
+
+@dataclass(frozen=True)
+class DocNumber:
+    """A 文号 as a question writes it: 慈科〔2024〕53号 → lead ending in 慈科, 2024, 53."""
+
+    lead: str  # the characters before the bracket (the question's may begin with other words)
+    year: int
+    number: int
+
+    def __str__(self) -> str:
+        return f"{_LEAD_START.split(self.lead)[-1]}〔{self.year}〕{self.number}号"
+
+    def names(self, doc_number: str) -> bool:
+        """Is ``doc_number`` (a document's 文号) the one meant?"""
+        return self.quoted_in(normalize(doc_number))
+
+    def quoted_in(self, text: str) -> bool:
+        """Does ``text`` (normalised) cite this document by its 文号?"""
+        return any(d.year == self.year and d.number == self.number
+                   and (self.lead.endswith(d.lead) or d.lead.endswith(self.lead))
+                   for d in doc_numbers(text))
+
+
+def doc_numbers(text: str) -> list[DocNumber]:
+    return [DocNumber(lead, int(year), int(number)) for lead, year, number in _DOC_NUMBER.findall(text)]
 
 
 @dataclass
@@ -87,8 +122,11 @@ class Reading:
     years: list[int] = field(default_factory=list)
     places: list[str] = field(default_factory=list)
     batches: list[int] = field(default_factory=list)
-    meta_fields: list[str] = field(default_factory=list)  # doc_number | issuer | date | title | validity | completeness
+    meta_fields: list[str] = field(default_factory=list)  # doc_number | issuer | date | title | validity | code | completeness
     parts: list[str] = field(default_factory=list)  # the sub-questions of a multi-part question (normalised)
+    documents: list[DocNumber] = field(default_factory=list)  # documents named by their 文号
+    levels: list[str] = field(default_factory=list)  # 国家 | 省 | 市 | 县 | 区 (…级)
+    quoted: list[str] = field(default_factory=list)  # phrases the question quotes
 
     @property
     def asks_metadata(self) -> bool:
@@ -111,6 +149,9 @@ def read_question(question: str) -> Reading:
         batches=sorted({int(b) for b in _BATCH.findall(text)}),
         meta_fields=[name for name, pattern in _META_FIELDS if pattern.search(text)],
         parts=split_parts(text),
+        documents=doc_numbers(text),
+        levels=sorted(set(LEVEL.findall(text))),
+        quoted=_QUOTED.findall(text),
     )
 
 
@@ -129,7 +170,7 @@ def _place_name(found: str) -> str:
     return found.removesuffix("街道").removesuffix("镇") if found not in PLACES else found
 
 
-_YES_NO = re.compile(r"(吗|么|是否|有没有|能不能|可不可以|算不算|是不是)")
+_YES_NO = re.compile(r"(吗|(?<![什怎这那多])么|是否|有没有|能不能|可不可以|算不算|是不是)")
 
 
 def asked_kinds(text: str) -> list[str]:

@@ -211,6 +211,13 @@ def test_a_comparison_quotes_both_years(policy_assistant):
     assert {c.date[:4] for c in answer.citations} == {"2024", "2025"}
 
 
+def test_a_comparison_of_two_versions_quotes_the_same_clause_from_each(policy_assistant):
+    answer = policy_assistant.ask("2018年版和2021年版慈溪技改奖励，一般类项目的比例和上限有变化吗？")
+    assert not answer.refused, answer.text
+    assert {c.date[:4] for c in answer.citations} == {"2018", "2021"}
+    assert all("一般类(技改)项目按设备投入额的4%" in c.quote for c in answer.citations)
+
+
 # --------------------------------------------------------------------- refusal
 
 

@@ -148,6 +148,51 @@ def test_sentences_are_checked_against_their_own_passage():
     assert unmet(read_question("宁波的规定？"), passages, choice) == ["关于宁波的这项内容"]
 
 
+def test_a_sentence_from_a_document_of_another_time_beside_the_asked_year_is_refused():
+    old = DocMeta(title="关于优化产业政策的若干意见", issuer="慈溪市人民政府办公室", date="2018-08-22")
+    new = DocMeta(title="四十条意见", issuer="慈溪市人民政府办公室", date="2021-07-10")
+    first, third = "1.对一般类项目按4%奖励;", "3.对六大重点细分行业的项目按8%奖励。"
+    passages = [passage(first, new), passage(third, old, source="b.txt")]
+    both = Choice([sentence(first, 0), sentence(third, 1)])
+    assert unmet(read_question("2021年四十条里六大重点细分行业奖励多少？"), passages, both) == ["关于2021年的这项内容"]
+    assert unmet(read_question("2021年四十条里一般类项目奖励多少？"), passages, Choice([sentence(first, 0)])) == []
+    # A document written the year after may report on the asked year; one written later may not.
+    count, intro = "2022年,全市推荐申报高新技术企业360余家。", "您提出的建议收悉,现答复如下:"
+    for written, expected in (("2023-06-25", []), ("2025-06-25", ["关于2022年的这项内容"])):
+        report = DocMeta(title="332号建议的答复", issuer="慈溪市科学技术局", date=written)
+        passages = [passage(count, report), passage(intro, report, source="c.txt")]
+        assert unmet(read_question("2022年推荐申报高企多少家？"), passages,
+                     Choice([sentence(count, 0), sentence(intro, 1)])) == expected
+
+
+def test_a_level_the_question_names_must_be_among_the_levels_quoted():
+    levels = "对获批创建国家级、省级技术创新中心的,分别给予综合扶持。"
+    assert check("市级技术创新中心奖励多少？", (levels, passage(levels))) == ["具体的奖补标准", "关于市级的这项内容"]
+    assert check("省级技术创新中心有什么扶持？", (levels, passage(levels))) == []
+    assert check("市级的上林英才怎么拨付？", (TRANCHES, passage(TRANCHES))) == []  # a sentence naming no level
+
+
+def test_a_document_named_by_its_number_must_be_the_one_quoted():
+    numbered = DocMeta(title="补充规定", issuer="慈溪市科学技术局", date="2023-01-17", doc_number="慈科〔2023〕3号")
+    rule = "对资助总额在50万元以下的项目,直接发布申报通知。"
+    assert check("慈科〔2023〕3号对50万元以下的项目怎么规定？", (rule, passage(rule, numbered))) == []
+    assert check("慈科[2023]3号对50万元以下的项目怎么规定？", (rule, passage(rule, numbered))) == []
+    assert check("慈科〔2024〕53号对50万元以下的项目怎么规定？", (rule, passage(rule, numbered))) == [
+        "慈科〔2024〕53号文件中的这项内容"]
+    citing = "现就《管理办法》(慈科〔2021〕39号)补充规定如下:"
+    assert check("慈科〔2021〕39号的验收程序是怎样的？", (citing, passage(citing, numbered))) == [
+        "慈科〔2021〕39号文件中的这项内容"]
+    # Which document a number is: a sentence citing it answers that.
+    assert check("慈科〔2021〕39号是个什么文件？", (citing, passage(citing, numbered))) == []
+
+
+def test_a_phrase_the_question_quotes_must_be_in_the_quoted_passage():
+    clause = "1.加大数字经济制造业培育力度。对营收增速达到10%以上的企业给予奖励。(责任单位:市经信局)"
+    assert check("“加大数字经济制造业培育力度”这条的责任单位是谁？", ("(责任单位:市经信局)", passage(clause))) == []
+    assert check("“加大数字经济服务业培育力度”这条的责任单位是谁？", ("(责任单位:市经信局)", passage(clause))) == [
+        "关于“加大数字经济服务业培育力度”的这项内容"]
+
+
 # ---------------------------------------------------------------- refusals
 
 

@@ -49,6 +49,15 @@ def test_signature_and_number_inference_on_unmarked_notice():
     assert meta.doc_type == "通知公告"
 
 
+def test_the_registration_code_is_read_from_its_own_line_only():
+    assert infer_meta("通知\n索引号\nBCXD01-2025-0003\n正文。\n").code == "BCXD01-2025-0003"
+    assert infer_meta("通知\nBCXD01—2024—0008\n").code == "BCXD01—2024—0008"  # em dashes as printed
+    assert infer_meta("通知\n编号为BCXD01-2025-0003的文件废止。\n").code == ""  # cited in a sentence: not its own
+    assert infer_meta("通知\n12330282688011591A/2025-193062\n").code == ""  # an index number is no code
+    front = {"title": "政策意见", "issuer": "慈溪市人民政府办公室", "date": "2025-09-16"}
+    assert build_meta(front, "正文\nBCXD01-2025-0003\n").code == "BCXD01-2025-0003"
+
+
 def test_numbers_quoted_in_sentences_are_not_the_documents_own():
     body = "公示\n根据《关于印发政策的通知》（慈政办发〔2022〕38号）精神，现予公示。\n"
     assert infer_meta(body).doc_number == ""

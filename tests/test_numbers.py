@@ -285,10 +285,11 @@ def test_find_mentions_field_by_field(text, expected):
     assert fields(text) == expected
 
 
-@pytest.mark.xfail(strict=True, reason="known gap (reported in issue 18): 一点五亿元 is read as 五亿元, so an "
-                                       "answer saying 1.5亿元 is flagged and one saying 5亿元 passes")
 def test_a_chinese_decimal_before_a_multiplier():
-    assert extract_numbers("一点五亿元") == ["150000000元"]
+    # 一点五亿元 is 1.5亿元, not 五亿元: the answer's figure is backed, another is not.
+    assert extract_numbers("一点五亿元") == extract_numbers("1.5亿元")
+    assert unsupported_numbers("1.5亿元", ["总额一点五亿元"]) == []
+    assert unsupported_numbers("5亿元", ["总额一点五亿元"]) == ["5亿元"]
 
 
 @pytest.mark.parametrize(

@@ -91,6 +91,22 @@ def test_metadata_questions_are_answered_from_the_document_head(policy_assistant
     assert head.quote and head.chunk_id.endswith("-0000")  # the document's first chunk
 
 
+def test_the_registration_code_is_answered_from_the_document(policy_assistant):
+    answer = policy_assistant.ask("慈溪产业创新平台管理暂行办法的规范性文件编号是多少？")
+    assert not answer.refused and "规范性文件编号为BCXD01—2024—0008" in answer.text
+    assert answer.citations[0].source.startswith("06_")
+
+
+def test_a_document_named_by_a_number_the_corpus_lacks_is_refused(policy_assistant):
+    answer = policy_assistant.ask("慈科〔2024〕53号规定的2024年度产业创新服务综合体和企业创新联合体申报条件有哪些？")
+    assert answer.refused and "慈科〔2024〕53号文件中的这项内容" in answer.text and answer.citations
+
+
+def test_another_level_than_the_documents_give_is_refused(policy_assistant):
+    answer = policy_assistant.ask("宁波市级技术创新中心认定后奖励多少？")
+    assert answer.refused and "市级" in answer.text.split("。")[0]
+
+
 def test_a_metadata_field_the_document_lacks_is_not_guessed(policy_assistant):
     answer = policy_assistant.ask("《2023年慈溪市推进产业高质量发展的政策意见》的文号是多少？")
     assert answer.refused and "没有标注文号" in answer.text and answer.citations
