@@ -21,6 +21,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from cn2an import an2cn
+
 from .decision import LinearModel
 from .documents import Answer, Citation
 from .normalize import normalize
@@ -141,7 +143,20 @@ def candidates(reading: Reading, passages: list[Passage], sentences: list[Senten
                        [p for p in parts if p])
     for sentence in sentences:
         sentence.fit = model.probability(found.features(sentence, passages[sentence.passage_rank]))
+    for sentence in _named_articles(reading, passages, sentences):
+        sentence.fit = 1.0  # the article the question names by number is what it asks about
     return found
+
+
+def _named_articles(reading: Reading, passages: list[Passage], sentences: list[Sentence]) -> list[Sentence]:
+    """The sentences of the best passage's document that open an article the
+    question names (第三条 or 三、 for 第三条)."""
+    if not reading.articles or not passages:
+        return []
+    source = passages[0].chunk.source
+    openings = tuple(o for n in reading.articles for o in (f"第{n}条", f"{an2cn(n)}、"))
+    return [s for s in sentences if s.usable and passages[s.passage_rank].chunk.source == source
+            and s.norm.lstrip().startswith(openings)]
 
 
 def _part_facets(text: str, words: list[str], idf: IDF) -> list[Facet]:

@@ -73,6 +73,7 @@ _META_FIELDS: list[tuple[str, re.Pattern[str]]] = [
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=\s*(?:年|版|年度))")
 # 慈科〔2024〕53号 (any bracket): up to six characters before it, its year and number.
 _DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{0,6})\s*[〔\[(（【]\s*((?:19|20)\d\d)\s*[〕\])）】]\s*第?(\d{1,4})\s*号")
+_ARTICLE = re.compile(r"第(\d{1,3})条")
 # Words a question may put before a 文号 (…规定的慈科〔2024〕53号).
 _LEAD_START = re.compile(r"[的据按照在和及与里中]")
 # 国家级 / 省级 / 市级 / 县级 / 区级: the level of a title, award or platform.
@@ -127,6 +128,7 @@ class Reading:
     documents: list[DocNumber] = field(default_factory=list)  # documents named by their 文号
     levels: list[str] = field(default_factory=list)  # 国家 | 省 | 市 | 县 | 区 (…级)
     quoted: list[str] = field(default_factory=list)  # phrases the question quotes
+    articles: list[int] = field(default_factory=list)  # articles named by number (第三条 → 3)
 
     @property
     def asks_metadata(self) -> bool:
@@ -152,6 +154,7 @@ def read_question(question: str) -> Reading:
         documents=doc_numbers(text),
         levels=sorted(set(LEVEL.findall(text))),
         quoted=_QUOTED.findall(text),
+        articles=[int(n) for n in _ARTICLE.findall(text)],
     )
 
 

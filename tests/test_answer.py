@@ -218,6 +218,15 @@ def test_a_comparison_of_two_versions_quotes_the_same_clause_from_each(policy_as
     assert all("一般类(技改)项目按设备投入额的4%" in c.quote for c in answer.citations)
 
 
+@pytest.mark.parametrize("question, opening", [
+    ("慈科〔2023〕3号补充规定第三条原文怎么写的？", "三、对农村集体经济组织牵头承担的项目"),
+    ("慈溪产业创新平台管理暂行办法第一条依据了哪些上级文件？", "第一条  为统筹推进"),
+])
+def test_an_article_named_by_number_is_quoted_first(policy_assistant, question, opening):
+    answer = policy_assistant.ask(question)
+    assert not answer.refused and answer.citations[0].quote.startswith(opening), answer.text
+
+
 # --------------------------------------------------------------------- refusal
 
 

@@ -200,3 +200,9 @@ def test_levels_and_quoted_phrases(question, levels, quoted):
 
 def test_the_registration_code_is_a_metadata_question():
     assert read_question("这个办法的规范性文件编号是多少？").meta_fields == ["code"]
+
+
+def test_articles_named_by_number_in_either_numeral():
+    assert read_question("补充规定第三条原文怎么写的？").articles == [3]
+    assert read_question("第十一条和第2条有什么不同？").articles == [11, 2]
+    assert read_question("依据哪个文件第几条？").articles == []
