@@ -35,6 +35,7 @@ IDF = Callable[[str], float]
 _HEADING_LIKE = 25  # a sentence this short (一、…。) brings the sentence after it
 _KIND_WEIGHT = 1.5  # an asked kind weighs as much as this many average words
 _YEAR_WEIGHT = 3.0  # a named year this many: a comparison's other year must be quoted
+_NAMED_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=年)")
 _MIN_GAIN = 0.12  # a further sentence must cover this share of the facets' weight
 _MIN_FIT = 0.2  # … and be this likely to answer, by the sentence model
 _OTHER_SOURCE = 0.7  # a sentence of another document counts this much of its gain
@@ -77,9 +78,20 @@ def facets(reading: Reading, words: list[str], idf: IDF) -> list[Facet]:
 
 
 def context_of(passage: Passage) -> str:
-    """The normalised title, date and heading path of a passage's document."""
+    """The normalised title, date and heading path of a passage's document;
+    a government work report, delivered early in a year, reviews the year
+    before, so that year is part of its context too."""
     meta = passage.chunk.meta
-    return normalize(" ".join((meta.title, meta.date[:4], meta.doc_number, passage.chunk.section)))
+    reviewed = str(meta.year - 1) if meta.doc_type == "工作报告" and meta.year else ""
+    return normalize(" ".join((meta.title, meta.date[:4], reviewed, meta.doc_number, passage.chunk.section)))
+
+
+def reports_earlier_years(text: str, year: str) -> bool:
+    """Does the (normalised) sentence name only years before ``year``
+    (2021年全市实现… for a question about 2022)? It reports on those. One
+    that also speaks of 今年 speaks of its own document's year as well."""
+    named = _NAMED_YEAR.findall(text)
+    return bool(named) and all(found < year for found in named) and "今年" not in text
 
 
 def covers(facet: Facet, sentence: Sentence, context: str) -> float:
@@ -89,6 +101,8 @@ def covers(facet: Facet, sentence: Sentence, context: str) -> float:
     if kind == "k":
         return 1.0 if provides(sentence.norm, value) else 0.0
     if kind == "y":
+        if reports_earlier_years(sentence.norm, value):
+            return 0.0
         return 1.0 if value in sentence.norm or value in context else 0.0
     if value in sentence.norm.lower():
         return 1.0

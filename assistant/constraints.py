@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .answer import Choice, attribution, context_of
+from .answer import Choice, attribution, context_of, reports_earlier_years
 from .documents import Answer
 from .normalize import normalize
 from .reading import LEVEL, Reading, jurisdiction, provides
@@ -69,12 +69,12 @@ def _unmet_scope(reading: Reading, passages: list[Passage], choice: Choice) -> l
 
 
 def _year_holds(year: str, sentence: Sentence, passage: Passage) -> bool:
-    """In the sentence, its passage, or its document's title or date; a
-    government work report delivered early in a year reviews the year
-    before, so it holds that year too."""
-    meta = passage.chunk.meta
-    reviewed = meta.doc_type == "工作报告" and meta.year is not None and str(meta.year - 1) == year
-    return year in sentence.norm or year in context_of(passage) or year in normalize(passage.chunk.text) or reviewed
+    """In the sentence, its passage, or its document's title or date (a
+    work report's reviewed year included), unless the sentence names only
+    earlier years."""
+    if reports_earlier_years(sentence.norm, year):
+        return False
+    return year in sentence.norm or year in context_of(passage) or year in normalize(passage.chunk.text)
 
 
 def _other_year(years: list[int], sentence: Sentence, passage: Passage) -> bool:

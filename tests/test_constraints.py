@@ -84,6 +84,17 @@ def test_a_work_report_holds_the_year_it_reviews_but_no_other():
     assert check("2022年研发投入增长多少？", (text, passage(text, undated))) == ["关于2022年的这项内容"]
 
 
+def test_a_sentence_naming_only_earlier_years_reports_on_those_not_the_asked_one():
+    report = DocMeta(title="2022年慈溪市政府工作报告", issuer="慈溪市人民政府", date="2022-01-23", doc_type="工作报告")
+    earlier = "2020年地区生产总值首个突破2000亿元,2021年全市实现地区生产总值2379.2亿元。"
+    assert check("2022年地区生产总值多少？", (earlier, passage(earlier, report))) == ["关于2022年的这项内容"]
+    assert check("2021年地区生产总值多少？", (earlier, passage(earlier, report))) == []
+    target = "到2025年,全市研发投入强度达到4%。"  # a later year: the 2022 document still holds 2022
+    assert check("2022年的研发投入目标？", (target, passage(target, report))) == []
+    # 今年 speaks of the document's own year beside the earlier one.
+    assert check("2022年人才资金预算多少钱？", (BUDGET, passage(BUDGET, report))) == []
+
+
 def test_each_year_is_checked_on_its_own():
     assert check("2021年和2023年的科技支出？", (BUDGET, passage(BUDGET))) == ["关于2023年的这项内容"]
 
