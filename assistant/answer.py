@@ -20,6 +20,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 
 from cn2an import an2cn
 
@@ -35,6 +36,8 @@ IDF = Callable[[str], float]
 _HEADING_LIKE = 25  # a sentence this short (一、…。) brings the sentence after it
 _KIND_WEIGHT = 1.5  # an asked kind weighs as much as this many average words
 _YEAR_WEIGHT = 3.0  # a named year this many: a comparison's other year must be quoted
+# 50万元(含)以上 / 50万元以下 / 15%以上: a figure and the side of it a rule covers.
+_BOUND = re.compile(r"(\d+(?:\.\d+)?)\s*(万|亿)?(?:元)?(%)?\s*(?:\(含\))?\s*及?(以上|以下|以内)")
 _NAMED_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=年)")
 _MIN_GAIN = 0.12  # a further sentence must cover this share of the facets' weight
 _MIN_FIT = 0.2  # … and be this likely to answer, by the sentence model
@@ -117,6 +120,7 @@ class Candidates:
     contexts: dict[int, str]
     sentences: list[Sentence]
     parts: list[list[Facet]] = field(default_factory=list)  # each sub-question's own facets
+    bounds: dict[str, set[str]] = field(default_factory=dict)  # figures the question bounds (see ``bounds``)
 
     @property
     def total(self) -> float:
@@ -159,7 +163,25 @@ def candidates(reading: Reading, passages: list[Passage], sentences: list[Senten
         sentence.fit = model.probability(found.features(sentence, passages[sentence.passage_rank]))
     for sentence in _named_articles(reading, passages, sentences):
         sentence.fit = 1.0  # the article the question names by number is what it asks about
+    found.bounds = bounds(reading.text)
+    for sentence in sentences:
+        if _other_side(found.bounds, bounds(sentence.norm)):
+            sentence.usable = False  # 50万元以下 when the question asks about 50万元以上
     return found
+
+
+def bounds(text: str) -> dict[str, set[str]]:
+    """The figures a (normalised) text bounds, each with the sides it
+    takes: 资助总额在50万元(含)以上 → {"50万": {"above"}}."""
+    found: dict[str, set[str]] = {}
+    for number, multiplier, percent, side in _BOUND.findall(text):
+        found.setdefault(number + multiplier + percent, set()).add("above" if side == "以上" else "below")
+    return found
+
+
+def _other_side(asked: dict[str, set[str]], stated: dict[str, set[str]]) -> bool:
+    """Does the sentence bound a figure the question bounds, only on the other side?"""
+    return any(figure in asked and not sides & asked[figure] for figure, sides in stated.items())
 
 
 def _named_articles(reading: Reading, passages: list[Passage], sentences: list[Sentence]) -> list[Sentence]:
@@ -203,7 +225,7 @@ def choose(found: Candidates, budget: int) -> Choice | None:
             break
         chosen.append(follow)
     chosen += _answer_each_part(found, chosen, usable, budget)
-    chosen += _answer_each_year(found, chosen, usable, budget)
+    chosen += _answer_each_aspect(found, chosen, usable, budget)
     chosen += _headings_bring_next(chosen, usable, budget)
     return _choice(found, chosen, best.fit)
 
@@ -223,26 +245,37 @@ def _answer_each_part(found: Candidates, chosen: list[Sentence], usable: list[Se
     return extra
 
 
-def _answer_each_year(found: Candidates, chosen: list[Sentence], usable: list[Sentence], budget: int) -> list[Sentence]:
-    """For a comparison of years (2018年版和2021年版), the likeliest
-    sentence about each year the chosen ones leave out."""
+def _answer_each_aspect(found: Candidates, chosen: list[Sentence], usable: list[Sentence], budget: int) -> list[Sentence]:
+    """For a comparison of years (2018年版和2021年版), or of both sides of
+    a figure (50万元以上和50万元以下), the likeliest sentence about each
+    year or side the chosen ones leave out."""
     years = [f for f in found.wanted if f.key.startswith("y:")]
+    aspects: list[Callable[[Sentence], bool]] = []
+    if len(years) > 1:
+        aspects += [partial(_about_year, found, year) for year in years]
+    aspects += [partial(_on_side, figure, side)
+                for figure, sides in found.bounds.items() if len(sides) > 1 for side in sorted(sides)]
     extra: list[Sentence] = []
-    if len(years) < 2:
-        return extra
     close = chosen[0].similarity - _YEAR_CLOSE  # as near the question as the best: the same clause in the other year
     kinds = [f for f in found.wanted if f.key.startswith("k:")]
-    for year in years:
+    for holds in aspects:
         have = chosen + extra
-        if any(covers(year, s, found.contexts[s.passage_rank]) == 1.0 for s in have):
+        if any(holds(s) for s in have):
             continue
         rest = [s for s in usable if s not in have and _used(have) + len(s.text) <= budget
-                and len(s.text) >= _HEADING_LIKE and covers(year, s, found.contexts[s.passage_rank]) == 1.0
-                and all(covers(f, s, "") for f in kinds)
+                and len(s.text) >= _HEADING_LIKE and holds(s) and all(covers(f, s, "") for f in kinds)
                 and (s.fit >= _MIN_FIT or s.similarity >= close)]
         if rest:
             extra.append(max(rest, key=lambda s: s.fit))
     return extra
+
+
+def _about_year(found: Candidates, year: Facet, sentence: Sentence) -> bool:
+    return covers(year, sentence, found.contexts[sentence.passage_rank]) == 1.0
+
+
+def _on_side(figure: str, side: str, sentence: Sentence) -> bool:
+    return side in bounds(sentence.norm).get(figure, set())
 
 
 def _brings_kind(found: Candidates, sentence: Sentence, done: dict[str, float]) -> bool:

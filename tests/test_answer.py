@@ -8,7 +8,7 @@ import re
 import pytest
 from conftest import CORPUS, SEED
 
-from assistant.answer import candidates, choose, compose, refusal
+from assistant.answer import bounds, candidates, choose, compose, refusal
 from assistant.metadata import split_front_matter
 from assistant.retrieval import Passage
 from assistant.sentences import Sentence, sentences_of, split_sentences
@@ -225,6 +225,33 @@ def test_a_comparison_of_two_versions_quotes_the_same_clause_from_each(policy_as
 def test_an_article_named_by_number_is_quoted_first(policy_assistant, question, opening):
     answer = policy_assistant.ask(question)
     assert not answer.refused and answer.citations[0].quote.startswith(opening), answer.text
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("对资助总额在50万元(含)以上的项目", {"50万": {"above"}}),
+    ("对资助总额在50万元以下的项目", {"50万": {"below"}}),
+    ("资助50万以上和50万元以下的项目", {"50万": {"above", "below"}}),
+    ("营收增速达到15%及以上的企业", {"15%": {"above"}}),
+    ("投资300万元以内", {"300万": {"below"}}),
+    ("2018年以来", {}),  # a year is no bound
+])
+def test_bounds_name_the_figure_and_its_side(text, expected):
+    assert bounds(text) == expected
+
+
+@pytest.mark.parametrize("question, opening", [
+    ("慈溪市科技计划项目，资助总额50万以上的是怎么组织申报的？", "一、对资助总额在50万元(含)以上"),
+    ("慈溪科技计划项目，资助50万元以下的项目怎么申报？", "二、对资助总额在50万元以下"),
+])
+def test_the_other_side_of_a_bound_is_not_quoted(policy_assistant, question, opening):
+    answer = policy_assistant.ask(question)
+    assert not answer.refused and [c.quote[:len(opening)] for c in answer.citations] == [opening], answer.text
+
+
+def test_both_sides_of_a_bound_asked_are_both_quoted(policy_assistant):
+    answer = policy_assistant.ask("慈溪科技计划项目，资助50万元(含)以上和50万元以下的项目申报方式有什么区别？")
+    quotes = " ".join(c.quote for c in answer.citations)
+    assert "50万元(含)以上" in quotes and "50万元以下" in quotes
 
 
 # --------------------------------------------------------------------- refusal
