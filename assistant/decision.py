@@ -49,6 +49,7 @@ class Evidence:
     unknown: float  # share of the question's word weight the index has never seen
     agree: float  # 1 when dense and keyword search put the same passage first
     fit: float  # the sentence model's probability for the best chosen sentence
+    kind_words: float = 0.0  # share of the question's word weight in the best sentence holding every asked kind
 
     def vector(self) -> list[float]:
         return [float(getattr(self, f.name)) for f in fields(self)]

@@ -37,7 +37,7 @@ from .normalize import normalize
 from .policy_chat import policy_answer
 from .protocols import AnswerModel
 from .question import QuestionError, clean_question
-from .reading import Reading, jurisdiction, read_question
+from .reading import Reading, jurisdiction, provides, read_question
 from .retrieval import Filters, Passage, Retriever, resolve_follow_up
 from .sentences import Sentence, SentenceVectors, sentences_of
 from .served import ServedFirst
@@ -252,7 +252,7 @@ class Assistant:
                 newer: dict[str, Supersession]) -> Answer:
         contact = self.settings.refusal_contact
         names = named_in(reading.text)
-        cut = _cut_off_answer(sentences, choice, names)
+        cut = _cut_off_answer(sentences, choice, names + [w for w in cut_words(reading.text) if len(w) >= 3])
         if cut is not None:
             partial = compose(reading.question, top, [cut], dt.date.today())
             return cut_off(reading.question, cut, top[cut.passage_rank], partial)
@@ -301,6 +301,7 @@ class Assistant:
             unknown=sum(w for t, w in weights.items() if not self.keywords.known(t)) / total,
             agree=1.0 if first.get("dense") == 1 and first.get("keyword") == 1 else 0.0,
             fit=choice.fit,
+            kind_words=_kind_words(g.reading, choice, g.top, weights),
         )
 
     # --- LLM mode -----------------------------------------------------------
@@ -401,6 +402,16 @@ def _names_document(reading: Reading, passage: Passage, idf: IDF, words: list[st
     context = context_of(passage)
     total = sum(idf(w) for w in words) or 1.0
     return sum(idf(w) for w in words if w in context) / total >= _NAMES_DOCUMENT
+
+
+def _kind_words(reading: Reading, choice: Choice, top: list[Passage], weights: dict[str, float]) -> float:
+    """Share of the question's word weight in the best chosen sentence that
+    also holds every asked kind of figure (with its heading): a sum next to
+    the words asked about, not a sum in one sentence and the words in another."""
+    total = sum(weights.values()) or 1.0
+    holding = [s for s in choice.sentences if all(provides(s.norm, k) for k in reading.kinds)]
+    texts = [(s.norm + normalize(top[s.passage_rank].chunk.section)).lower() for s in holding]
+    return max((sum(w for t, w in weights.items() if t in text) / total for text in texts), default=0.0)
 
 
 def _fallback(extractive: Answer, notice: str) -> Answer:

@@ -75,6 +75,11 @@ def test_a_programme_cut_off_where_the_excerpt_ends_is_not_answered_with_another
     assert "节选" in answer.text and "截断" in answer.text
 
 
+def test_a_word_found_only_where_the_excerpt_ends_is_not_answered_with_another_clause(policy_assistant):
+    answer = policy_assistant.ask("2025年产业政策里对数字化服务商奖励多少？")
+    assert answer.refused and "截断" in answer.text and answer.text.rstrip().endswith("(4)对数字化服务商在[1]")
+
+
 def test_a_far_question_is_refused_without_citations(policy_assistant):
     answer = policy_assistant.ask("慈溪明天天气怎么样，会下雨吗？")
     assert answer.refused and not answer.citations
