@@ -167,6 +167,11 @@ def test_a_sentence_from_a_document_of_another_time_beside_the_asked_year_is_ref
     both = Choice([sentence(first, 0), sentence(third, 1)])
     assert unmet(read_question("2021年四十条里六大重点细分行业奖励多少？"), passages, both) == ["关于2021年的这项内容"]
     assert unmet(read_question("2021年四十条里一般类项目奖励多少？"), passages, Choice([sentence(first, 0)])) == []
+    later = DocMeta(title="2022年政策意见", issuer="慈溪市人民政府办公室", date="2022-08-01")
+    second = "2.对“3+3”产业项目按6%奖励;"
+    passages = [passage(first, new), passage(second, later, source="c.txt"), passage(third, old, source="b.txt")]
+    three = Choice([sentence(first, 0), sentence(second, 1), sentence(third, 2)])
+    assert unmet(read_question("2021年和2022年的技改奖励？"), passages, three) == ["关于2021年、2022年的这项内容"]
     # A document written the year after may report on the asked year; one written later may not.
     count, intro = "2022年,全市推荐申报高新技术企业360余家。", "您提出的建议收悉,现答复如下:"
     for written, expected in (("2023-06-25", []), ("2025-06-25", ["关于2022年的这项内容"])):

@@ -71,6 +71,11 @@ def test_only_text_with_full_width_forms_goes_through_nfkc():
     assert normalize("《补助》。") == "《补助》。"
     assert normalize("《补助》。１") == "《补助》。1"
     assert normalize("奖励，补助。") == "奖励,补助。"
+    # The first and last full-width forms (！ and ～) count; compatibility
+    # characters outside that block (①, …) are left as written.
+    assert normalize("！") == "!" and normalize("～") == "~"
+    assert normalize("①号文件…") == "①号文件…"
+    assert normalize("①号文件…！") == "1号文件...!"
 
 
 def test_a_lone_ten_before_a_unit_is_a_quantity():
