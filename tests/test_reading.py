@@ -88,6 +88,8 @@ def test_a_what_question_asks_for_its_kind(question, kind):
         ("申报条件是什么?材料有哪些?", ["申报条件是什么", "材料有哪些"]),
         ("条件;材料", ["条件", "材料"]),
         ("a?b?", []),  # parts shorter than two characters do not count
+        ("条件是什么?材料有哪些。", ["条件是什么", "材料有哪些"]),  # closing punctuation is not part of a part
+        ("X射线设备补助多少?联系电话是多少", ["X射线设备补助多少", "联系电话是多少"]),  # only punctuation is trimmed
         ("单独一个问题", []),
         ("他说,你好", []),  # a comma before no question word does not split
     ],
@@ -206,3 +208,8 @@ def test_articles_named_by_number_in_either_numeral():
     assert read_question("补充规定第三条原文怎么写的？").articles == [3]
     assert read_question("第十一条和第2条有什么不同？").articles == [11, 2]
     assert read_question("依据哪个文件第几条？").articles == []
+
+
+def test_a_question_keeps_its_parts():
+    assert read_question("找谁咨询，电话多少？").parts == ["找谁咨询", "电话多少"]
+    assert read_question("电话多少？").parts == []
