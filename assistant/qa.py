@@ -19,6 +19,7 @@ strings, oldest first: callers convert whatever their UI keeps once.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -37,7 +38,7 @@ from .normalize import normalize
 from .policy_chat import policy_answer
 from .protocols import AnswerModel
 from .question import QuestionError, clean_question
-from .reading import Reading, jurisdiction, provides, read_question
+from .reading import Reading, jurisdiction, programme_names, provides, read_question
 from .retrieval import Filters, Passage, Retriever, resolve_follow_up
 from .sentences import Sentence, SentenceVectors, sentences_of
 from .served import ServedFirst
@@ -251,7 +252,7 @@ class Assistant:
                 evidence: Evidence, corrections: list[Correction], models: Models,
                 newer: dict[str, Supersession]) -> Answer:
         contact = self.settings.refusal_contact
-        names = named_in(reading.text)
+        names = named_in(reading.text) + self._unknown_programmes(reading)
         cut = _cut_off_answer(sentences, choice, names + [w for w in cut_words(reading.text) if len(w) >= 3])
         if cut is not None:
             partial = compose(reading.question, top, [cut], dt.date.today())
@@ -267,6 +268,18 @@ class Assistant:
             shown = "、".join(f"“{c.meant}”" for c in corrections)
             answer.text = f"（已按{shown}理解）" + answer.text
         return answer
+
+    def _unknown_programmes(self, reading: Reading) -> list[str]:
+        """Programme names (海燕创新券) whose naming words the documents never
+        use: no quoted sentence can be about them, however close the rest."""
+        learnt = named_in(reading.text)
+        found = []
+        for name, words in programme_names(reading.text):
+            last = cut_words(words)[-1]  # the word right before 创新券/计划: the programme's own name
+            if len(last) > 1 and not _QUESTION_WORD.search(last) and not self.keywords.known(last.lower()) \
+                    and not any(name in known or known in name for known in learnt):
+                found.append(name)
+        return found
 
     def _is_word(self, token: str) -> bool:
         """A word of the documents or of jieba's dictionary."""
@@ -402,6 +415,9 @@ def _names_document(reading: Reading, passage: Passage, idf: IDF, words: list[st
     context = context_of(passage)
     total = sum(idf(w) for w in words) or 1.0
     return sum(idf(w) for w in words if w in context) / total >= _NAMES_DOCUMENT
+
+
+_QUESTION_WORD = re.compile(r"哪|什么|几|多少|怎|谁|吗")
 
 
 def _kind_words(reading: Reading, choice: Choice, top: list[Passage], weights: dict[str, float]) -> float:

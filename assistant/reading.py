@@ -73,6 +73,8 @@ _META_FIELDS: list[tuple[str, re.Pattern[str]]] = [
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=\s*(?:年|版|年度))")
 # 慈科〔2024〕53号 (any bracket): up to six characters before it, its year and number.
 _DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{0,6})\s*[〔\[(（【]\s*((?:19|20)\d\d)\s*[〕\])）】]\s*第?(\d{1,4})\s*号")
+# What a programme's name ends with (海鸥创新券, 科创贷, 上林英才计划): the words before it name it.
+_PROGRAMME = re.compile(r"([\u4e00-\u9fff]{2,6}?)(创新券|科技券|服务券|贷|计划|工程|基金|英才)(?![\u4e00-\u9fff]{0,1}款)")
 _ARTICLE = re.compile(r"第(\d{1,3})条")
 # Words a question may put before a 文号 (…规定的慈科〔2024〕53号).
 _LEAD_START = re.compile(r"[的据按照在和及与里中]")
@@ -109,6 +111,12 @@ class DocNumber:
         return any(d.year == self.year and d.number == self.number
                    and (self.lead.endswith(d.lead) or d.lead.endswith(self.lead))
                    for d in doc_numbers(text))
+
+
+def programme_names(text: str) -> list[tuple[str, str]]:
+    """(name, the words naming it) for each programme-like name in ``text``:
+    海燕创新券 → ("海燕创新券", "海燕")."""
+    return [(m.group(0), m.group(1)) for m in _PROGRAMME.finditer(text)]
 
 
 def doc_numbers(text: str) -> list[DocNumber]:

@@ -13,6 +13,7 @@ from assistant.reading import (
     GLOSSARY,
     asked_kinds,
     jurisdiction,
+    programme_names,
     provides,
     read_question,
     split_parts,
@@ -213,3 +214,13 @@ def test_articles_named_by_number_in_either_numeral():
 def test_a_question_keeps_its_parts():
     assert read_question("找谁咨询，电话多少？").parts == ["找谁咨询", "电话多少"]
     assert read_question("电话多少？").parts == []
+
+
+@pytest.mark.parametrize("text, names", [
+    ("海燕创新券每家能申领多少", [("海燕创新券", "海燕")]),
+    ("上林英才计划资助多少", [("上林英才", "上林")]),
+    ("科创贷怎么合作", [("科创贷", "科创")]),
+    ("帮企业贴贷款利息花了多少", []),  # 贷款 is no programme
+])
+def test_programme_like_names_and_the_words_naming_them(text, names):
+    assert programme_names(text) == names

@@ -135,3 +135,28 @@ def test_an_older_version_in_an_ordinary_answer_is_named_as_such(policy_assistan
     answer = policy_assistant.ask("2023年慈溪对新纳入数字经济核心产业企业库的企业奖励多少？")
     assert not answer.refused and "每家不超过6万元" in answer.text
     assert "是较早版本，现行为2025年9月16日的《" in answer.text
+
+
+def test_a_programme_no_document_names_is_not_answered_with_a_similar_ones_figure(tmp_path):
+    """海燕创新券 appears nowhere; the notice about 海鸥创新券 must not answer for it."""
+    import shutil
+
+    from conftest import CORPUS, SEED, extractive_assistant
+
+    from assistant.config import Settings
+    from assistant.ingestion import ingest
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / SEED, corpus / SEED)
+    (corpus / "zz_test_haiou.txt").write_text(
+        "---\ntitle: 测试文件：海鸥创新券试点通知（测试用）\nissuer: 测试单位\ndate: 2026-01-05\ndoc_type: 其他\n---\n"
+        "为支持科技型中小企业购买检验检测服务，开展海鸥创新券试点。海鸥创新券每家企业每年最多申领5万元。\n", "utf-8")
+    settings = Settings().with_(index_dir=tmp_path / "index", corpus_dir=corpus)
+    assert not ingest(corpus, settings=settings).failed
+    assistant = extractive_assistant(settings)
+    known = assistant.ask("海鸥创新券每家企业每年最多能申领多少？")
+    assert not known.refused and "5万元" in known.text
+    unknown = assistant.ask("海燕创新券每家企业每年最多能申领多少？")
+    assert unknown.refused and "5万元" not in unknown.text.split("以下是最接近的原文")[0]
+    assert "海燕创新券" in unknown.text or not unknown.citations

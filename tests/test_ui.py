@@ -391,12 +391,12 @@ def test_agent_deletes_the_document_and_answers_forget_it(page, running_app, tmp
     shot(page, "08-agent-delete.png")
 
     ask(page, running_app, DELETE_Q)
-    # Only this turn: what the assistant says now that the document is gone
-    # (a refusal, or, when another test's 海鸥创新券 notice is stored, that
-    # notice: a known defect, a programme no document names may get the
-    # figure of a programme with a similar name).
+    # Only this turn: what the assistant says now that the document is gone:
+    # a refusal, which may show another test's 海鸥创新券 notice as the
+    # nearest passage, but never as the answer.
     turn = chat_text(page).rsplit(DELETE_Q, 1)[1]
     assert turn.strip() and DELETE_TITLE not in turn and DELETE_NAME not in turn and "7万元" not in turn
+    assert "5万元" not in turn.split("以下是最接近的原文")[0]
     shot(page, "09-deleted-document-gone.png")
 
 
