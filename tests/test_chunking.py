@@ -150,6 +150,7 @@ def test_labelled_furniture_and_the_value_under_a_bare_label_are_left_out():
             "  关于公布2022年第一批企业研发机构名单的通知  \n正文第一段说明了具体的工作安排和要求内容。\n")
     assert spans(text) == [("关于公布2022年第一批企业研发机构名单的通知  \n正文第一段说明了具体的工作安排和要求内容。", None, "")]
     assert spans("正文一段。\n索引号:") == [("正文一段。", None, "")]  # a bare label on the last line
+    assert spans("正文一段。\n发布机构：\n慈溪市科学技术局") == [("正文一段。", None, "")]  # its value on the last line
     assert spans("有效性：有效\n正文一段。") == [("正文一段。", None, "")]  # a labelled value: the next line stays
 
 

@@ -78,6 +78,7 @@ def test_candidates_must_be_chinese_of_the_full_length_and_not_the_word_itself()
     assert _sounds_like("易办a", ["易办a"]) is None
     assert _sounds_like("林英才", ["abc", "上林英才"]) is None  # found, but identical
     assert _sounds_like("临英才", ["abc", "上林英才"]) == "林英才"  # later texts are searched too
+    assert _sounds_like("临英才", ["林英 上林英才"]) == "林英才"  # and later places of the same text
 
 
 def test_cuts_are_the_offsets_inside_real_words():
@@ -88,5 +89,34 @@ def test_cuts_are_the_offsets_inside_real_words():
 
 
 def test_char_pinyin_keeps_one_item_per_character():
+    char_pinyin.cache_clear()  # computed here, not remembered from an earlier test
     assert char_pinyin("上林a英才") == ("shang", "lin", "a", "ying", "cai")
     assert char_pinyin("办版") == ("ban", "ban")
+
+
+def test_every_run_of_the_question_is_corrected():
+    text, found = fix("尚林英才，甬易版")
+    assert text == "上林英才，甬易办"
+    assert found == [Correction("尚林英才", "上林英才"), Correction("甬易版", "甬易办")]
+
+
+def test_pieces_of_a_corrected_word_are_not_corrected_again_even_without_word_cuts():
+    # Every character its own token: no cut protects 尚林英 or 林英才.
+    assert correct("尚林英才", [SEED_TEXT], list, is_word) == ("上林英才", [Correction("尚林英才", "上林英才")])
+
+
+def test_a_typed_word_that_occurs_in_the_texts_is_left_alone_even_beside_a_homophone():
+    assert fix("甬易版怎么用", ["甬易版即甬易办"]) == ("甬易版怎么用", [])
+
+
+def test_a_stretch_with_one_end_inside_a_word_is_not_a_typed_word():
+    # 推进|甬易版|上线: 推进甬易版上 ends inside 上线, 进甬易版上线 starts inside
+    # 推进; the stretches that do not cut a word are corrected.
+    text, found = fix("推进甬易版上线", ["积极推进甬易办上线"])
+    assert text == "推进甬易办上线"
+    assert found == [Correction("推进甬易版", "推进甬易办"), Correction("甬易版上线", "甬易办上线")]
+
+
+def test_a_word_found_in_the_texts_does_not_end_the_search_at_its_length():
+    # 甬易办 is in the text: left alone, and 甬易版 after it is still corrected.
+    assert fix("甬易办和甬易版", ["推进甬易办"]) == ("甬易办和甬易办", [Correction("甬易版", "甬易办")])

@@ -55,3 +55,32 @@ def test_a_save_that_fails_midway_leaves_the_previous_manifest(tmp_path, monkeyp
         manifest.save()
     assert manifest.path.read_bytes() == before
     assert sorted(Manifest.load(manifest.path).entries) == ["a.txt"]
+    # The half-written save sits beside it as manifest.tmp; the next save replaces it.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json", "manifest.tmp"]
+    monkeypatch.undo()
+    manifest.save()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json"]
+    assert sorted(Manifest.load(manifest.path).entries) == ["a.txt", "b.txt"]
+
+
+def test_the_file_is_readable_json_with_chinese_as_it_is(tmp_path):
+    """One key a line (indent 1), Chinese not escaped: an administrator can
+    read and diff the manifest."""
+    manifest = Manifest(tmp_path / "index" / "deep" / "manifest.json", "m")  # folders made as needed
+    manifest.set(Entry("政策.txt", "h1", chunks=2, status="ok", title="标题"))
+    manifest.failed = {"坏.pdf": "PDF 已加密"}
+    manifest.save()
+    text = manifest.path.read_text("utf-8")
+    assert text.startswith('{\n "embedding_model": "m",\n "documents": {\n  "政策.txt": {\n   "source": "政策.txt",\n')
+    assert '\n   "title": "标题",\n' in text
+    assert text.endswith('\n "failed": {\n  "坏.pdf": "PDF 已加密"\n }\n}')
+
+
+def test_a_manifest_without_some_keys_loads_with_their_defaults(tmp_path):
+    path = tmp_path / "manifest.json"
+    path.write_text("{}", "utf-8")
+    assert Manifest.load(path) == Manifest(path)
+    path.write_text(json.dumps({"documents": {"a.txt": {"source": "a.txt", "sha256": "h"}}}), "utf-8")
+    loaded = Manifest.load(path)
+    assert loaded.embedding_model == "" and loaded.failed == {}
+    assert loaded.entries == {"a.txt": Entry("a.txt", "h")}
