@@ -250,7 +250,7 @@ def _dates(text: str) -> Finding:
 def _times(text: str) -> Finding:
     for match in _TIME_RE.finditer(text):
         hour, minute = int(match["h"]), int(match["min"])
-        if hour < 24 and minute < 60:
+        if minute < 60 and (hour < 24 or (hour, minute) == (24, 0)):  # 24:00 ends a deadline day
             yield match.start(), match.end(), Mention(text="", key=f"{hour}:{minute:02d}")
 
 
@@ -363,7 +363,8 @@ def _parse_number(text: str) -> Decimal | None:
 
 def _parse_chinese(text: str, frac: str | None) -> Decimal | None:
     """Chinese numeral to a number; None when it is not a well-formed
-    numeral or has no digit in it ("十四五", "千万", "万")."""
+    numeral or has no digit in it ("十四五", "千万", "万"); a leading 十 means
+    一十 ("十个工作日", "十万元")."""
     whole = _chinese_int(text)
     if whole is None:
         return None
@@ -376,7 +377,7 @@ def _parse_chinese(text: str, frac: str | None) -> Decimal | None:
 
 
 def _chinese_int(text: str) -> int | None:
-    if not any(c in _CN_DIGITS for c in text):
+    if not any(c in _CN_DIGITS for c in text) and not text.startswith("十"):
         return None
     if all(c in _CN_DIGITS for c in text):
         if len(text) == 1:

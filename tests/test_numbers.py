@@ -223,6 +223,8 @@ def fields(text: str) -> list[M]:
         ("共12、13项", [("12", "12", "12", "12", "", "", None), ("13项", "13项", "13", "13", "", "项", None)]),
         ("1.5、", [("1.5", "1.5", "1.5", "1.5", "", "", None)]),
         ("（123）", [("123", "123", "123", "123", "", "", None)]),
+        ("（详见附件2）", [("2", "2", "2", "2", "", "", None)]),  # both brackets are needed
+        ("型号：X 1、", [("1", "1", "1", "1", "", "", None)]),  # only spaces may stand before a heading
         # amounts, multipliers, units
         ("12.5万元", [("12.5万元", "12.5万元", "12.5", "1.25E+5", "万", "元", None)]),
         ("1,234,567元", [("1,234,567元", "1234567元", "1234567", "1234567", "", "元", None)]),
@@ -233,6 +235,7 @@ def fields(text: str) -> list[M]:
         ("5百万", [("5百万", "5百万", "5", "5E+6", "百万", "", None)]),
         ("6千元", [("6千元", "6千元", "6", "6E+3", "千", "元", None)]),
         ("0.005亿元", [("0.005亿元", "0.005亿元", "0.005", "5E+5", "亿", "元", None)]),
+        ("收费0元", [("0元", "0元", "0", "0", "", "元", None)]),  # a lone 0 is a figure, not a code
         ("5 工作日", [("5工作日", "5个工作日", "5", "5", "", "个工作日", None)]),
         ("3 个月", [("3个月", "3个月", "3", "3", "", "个月", None)]),
         ("2周岁", [("2周岁", "2岁", "2", "2", "", "岁", None)]),
@@ -258,10 +261,23 @@ def fields(text: str) -> list[M]:
         ("二〇二五年", [("二〇二五年", "2025", None, None, "", "", (2025, None, None))]),
         ("六月二十二日", [("六月二十二日", "--06-22", None, None, "", "", (None, 6, 22))]),
         ("十六月一日", [("十六月", "16月", "16", "16", "", "月", None)]),
+        ("十月一日", [("十月一日", "--10-01", None, None, "", "", (None, 10, 1))]),
+        ("二〇二五年十月", [("二〇二五年十月", "2025-10", None, None, "", "", (2025, 10, None))]),
+        ("二〇二五年十三月", [("二〇二五年", "2025年", "2025", "2025", "", "年", None),
+                              ("十三月", "13月", "13", "13", "", "月", None)]),
+        ("2025年1月1日至2025年12月31日", [("2025年1月1日", "2025-01-01", None, None, "", "", (2025, 1, 1)),
+                                          ("2025年12月31日", "2025-12-31", None, None, "", "", (2025, 12, 31))]),
+        ("2025年6月22日起至7月31日止", [("2025年6月22日", "2025-06-22", None, None, "", "", (2025, 6, 22)),
+                                        ("7月31日", "--07-31", None, None, "", "", (None, 7, 31))]),
         # times
         ("16:08", [("16:08", "16:08", None, None, "", "", None)]),
         ("25:00", [("25", "25", "25", "25", "", "", None), ("00", "00", "0", "0", "", "", None)]),
         ("12:60", [("12", "12", "12", "12", "", "", None), ("60", "60", "60", "6E+1", "", "", None)]),
+        ("9:30", [("9:30", "9:30", None, None, "", "", None)]),
+        ("23:59", [("23:59", "23:59", None, None, "", "", None)]),
+        ("6月30日24:00前", [("6月30日", "--06-30", None, None, "", "", (None, 6, 30)),
+                            ("24:00", "24:00", None, None, "", "", None)]),  # the end of a deadline day
+        ("24:01", [("24", "24", "24", "24", "", "", None), ("01", "01", "1", "1", "", "", None)]),
         # shares and Chinese numerals
         ("百分之十五点五", [("百分之十五点五", "15.5%", "15.5", "15.5", "", "%", None)]),
         ("百分之12.5", [("百分之12.5", "12.5%", "12.5", "12.5", "", "%", None)]),
@@ -278,11 +294,71 @@ def fields(text: str) -> list[M]:
         ("两两元", []),
         ("一亿二千万元", [("一亿二千万元", "120000000元", "120000000", "1.2E+8", "", "元", None)]),
         ("五万零五十元", [("五万零五十元", "50050元", "50050", "5.005E+4", "", "元", None)]),
+        ("七万七千元", [("七万七千元", "77000元", "77000", "7.7E+4", "", "元", None)]),
+        ("一千五百万元", [("一千五百万元", "15000000元", "15000000", "1.5E+7", "", "元", None)]),
+        ("十二亿元", [("十二亿元", "1200000000元", "1200000000", "1.2E+9", "", "元", None)]),
+        ("一百二十亿元", [("一百二十亿元", "12000000000元", "12000000000", "1.2E+10", "", "元", None)]),
+        ("一点二五亿元", [("一点二五亿元", "1.25亿元", "1.25", "1.25E+8", "亿", "元", None)]),
+        ("百分之三点二五", [("百分之三点二五", "3.25%", "3.25", "3.25", "", "%", None)]),
+        # a leading 十 is 一十
+        ("十个工作日内", [("十个工作日", "10个工作日", "10", "1E+1", "", "个工作日", None)]),
+        ("十万元", [("十万元", "100000元", "100000", "1E+5", "", "元", None)]),
+        ("百分之十", [("百分之十", "10%", "10", "1E+1", "", "%", None)]),
         ("十四五元", []),  # two digits in a row: not a numeral
     ],
 )
 def test_find_mentions_field_by_field(text, expected):
     assert fields(text) == expected
+
+
+def test_heading_numbers_do_not_hide_the_figures_after_them():
+    assert extract_numbers("1、对企业补助50万元；2、人才30名") == ["50万元", "30人"]
+    assert extract_numbers("建设一批平台，给予三万元奖励") == ["30000元"]
+
+
+def test_a_figure_with_a_unit_after_a_colon_is_no_heading():
+    assert extract_numbers("资助标准：50%、30%、20%") == ["50%", "30%", "20%"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "第一章 总则\n1、适用范围",  # a heading on its own line, after a line without punctuation
+        "申报材料：  1、申请表",  # spaces between the colon and the heading
+        "申报材料：\u30001、申请表",
+    ],
+)
+def test_heading_numbers_after_a_line_break_or_spaces(text):
+    assert extract_numbers(text) == []
+
+
+def test_mentions_after_citation_markers_keep_their_spelling():
+    answer = "资金1.3亿元[1]，兑现率超87%[2]，于2025年6月22日[3]起至7月31日止"
+    assert [m.text for m in find_mentions(answer)] == ["1.3亿元", "87%", "2025年6月22日", "7月31日"]
+    assert unsupported_numbers(answer, ["资金1.3亿元，兑现率超85%，2025年6月22日至7月31日"]) == ["87%"]
+
+
+def test_an_impossible_date_is_checked_part_by_part():
+    # 5月32日 is no date: 2025年 and 5月 are backed by the source's date, 32日 is not.
+    assert unsupported_numbers("截止2025年5月32日", ["申报截止2025年5月8日"]) == ["32日"]
+
+
+def test_a_month_the_guard_cannot_read_leaves_a_gap():
+    # 十一二月 (November or December) is no single month: the year still counts,
+    # and a day stays apart from it.
+    assert extract_numbers("二〇二五年十一二月") == ["2025"]
+    assert extract_numbers("二〇二五年十一二月五日") == ["2025--05"]
+
+
+def test_chinese_ten_is_checked_like_10():
+    assert unsupported_numbers("十个工作日内办结", ["5个工作日内办结"]) == ["十个工作日"]
+    assert unsupported_numbers("十个工作日内办结", ["10个工作日内办结"]) == []
+    assert unsupported_numbers("二〇二五年十月", ["2025年9月"]) == ["二〇二五年十月"]
+
+
+def test_a_deadline_at_24_00():
+    assert unsupported_numbers("6月30日24:00前", ["截至2025年6月30日24:00"]) == []
+    assert unsupported_numbers("6月30日24:00前", ["截至2025年6月30日17:00"]) == ["24:00"]
 
 
 def test_a_chinese_decimal_before_a_multiplier():
