@@ -23,7 +23,7 @@ def clean_question(text: str | None, max_chars: int) -> str:
     """The question with control and format characters removed and
     whitespace collapsed; QuestionError if nothing askable is left or it is
     too long to be one question."""
-    kept = "".join(" " if ch.isspace() else ch for ch in (text or "") if not _invisible(ch))
+    kept = "".join(ch for ch in (text or "") if not _invisible(ch))
     question = " ".join(kept.split())
     if not question:
         raise QuestionError("请输入您要咨询的问题。")
