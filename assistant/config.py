@@ -121,11 +121,6 @@ class Settings:
     refusal_contact: str = setting(
         "ASSISTANT_REFUSAL_CONTACT", "慈溪市科技局或“8718”公共服务慈溪平台", "where a refusal sends the user"
     )
-    # Refuse unless the best passage is this close in meaning and the quoted
-    # passage covers this share of the question's word weight (IDF), both
-    # calibrated on the eval questions.
-    min_dense_score: float = setting("ASSISTANT_MIN_DENSE", "0.35", "refusal threshold: dense similarity of the closest passage", _float)
-    min_keyword_coverage: float = setting("ASSISTANT_MIN_COVERAGE", "0.45", "refusal threshold: share of the question's word weight the quoted passage must cover", _float)
     # A question scoring this high against a verified question (similar.py)
     # gets that verified answer first; chosen by python -m evals.verified.
     verified_threshold: float = setting(

@@ -36,7 +36,7 @@ def test_defaults_work_offline_inside_the_project(env):
 def test_values_come_from_the_environment(env, tmp_path):
     env.setenv("ASSISTANT_INDEX", str(tmp_path / "idx"))
     env.setenv("ASSISTANT_MAX_FILE_MB", "2.5")
-    env.setenv("ASSISTANT_MIN_DENSE", "0.4")
+    env.setenv("ASSISTANT_INGEST_WAIT_S", "0.4")
     env.setenv("ASSISTANT_RRF_K", "30")
     env.setenv("ASSISTANT_MAX_QUESTION_CHARS", "80")
     env.setenv("ASSISTANT_MODEL_CACHE", "~/models-here")
@@ -46,7 +46,7 @@ def test_values_come_from_the_environment(env, tmp_path):
     assert settings.index_dir == tmp_path / "idx"
     assert settings.manifest_path == tmp_path / "idx" / "manifest.json"
     assert settings.max_file_bytes == 2_500_000
-    assert settings.min_dense_score == 0.4 and settings.rrf_k == 30 and settings.max_question_chars == 80
+    assert settings.ingest_wait_s == 0.4 and settings.rrf_k == 30 and settings.max_question_chars == 80
     assert settings.model_cache_dir == Path.home() / "models-here"
     assert LLMConfig.from_env().enabled
 
@@ -100,7 +100,7 @@ def test_with_changes_one_field_and_keeps_the_rest(env):
 
 
 @pytest.mark.parametrize("name, value", [("ASSISTANT_MAX_FILE_MB", "二十"), ("ASSISTANT_CHROMA_PORT", "8000.5"),
-                                         ("ASSISTANT_MIN_COVERAGE", ""), ("ASSISTANT_HNSW_M", "many")])
+                                         ("ASSISTANT_INGEST_WAIT_S", ""), ("ASSISTANT_HNSW_M", "many")])
 def test_a_value_that_is_not_a_number_is_refused_in_chinese(env, name, value):
     env.setenv(name, value)
     with pytest.raises(ConfigError) as info:

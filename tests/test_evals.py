@@ -69,8 +69,13 @@ def write_jsonl(path, rows):
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory):
     """A real index of the shipped corpus (the shared embedding cache makes
-    it fast after the first time)."""
-    settings = Settings().with_(index_dir=tmp_path_factory.mktemp("evals") / "index")
+    it fast after the first time), built with every setting at its default:
+    chunk sizes, model or HNSW parameters from the environment would
+    otherwise change the index the quality gate measures."""
+    with pytest.MonkeyPatch.context() as mp:
+        for name, _, _ in documented_settings():
+            mp.delenv(name, raising=False)
+        settings = Settings().with_(index_dir=tmp_path_factory.mktemp("evals") / "index")
     report = ingest(settings.corpus_dir, settings.index_dir, settings=settings)
     assert report.chunks_total > 0 and not report.failed
     return settings
