@@ -270,8 +270,9 @@ class Assistant:
         return answer
 
     def _unknown_programmes(self, reading: Reading) -> list[str]:
-        """Programme names (海燕创新券) whose naming words the documents never
-        use: no quoted sentence can be about them, however close the rest."""
+        """Programme names (海燕创新券) whose own name, the word before 创新券 or
+        计划, the documents never use: no quoted sentence can be about them,
+        however close the rest."""
         learnt = named_in(reading.text)
         found = []
         for name, words in programme_names(reading.text):
