@@ -154,15 +154,25 @@ class Scaled:
         self.synth = Synthesizer(real, self.ours_vecs[0], extra=self.query_vecs)
 
     def grow_to(self, size: int) -> dict:
+        """Add synthetic chunks up to ``size``. Their sentences are embedded
+        (through the cache) as ingestion does for real chunks, so that
+        answers meet the index they would meet after a real ingestion."""
+        from assistant.embedding_cache import embed_with_cache
+        from assistant.sentences import sentence_texts
+
         added = max(0, size - self.store.count())
         started = time.perf_counter()
+        embedded = 0
         for i in range(0, added, 5000):
             chunks, vectors = self.synth.make(min(5000, added - i))
             self.store.add(chunks, vectors)
             self.ours_ids += [c.id for c in chunks]
             self.ours_vecs.append(vectors)
             self._add_naive(chunks, vectors)
-        return {"synthetic_added": added, "add_s": time.perf_counter() - started}
+            embedder = self.assistant.embedder
+            embedded += embed_with_cache(embedder, self.assistant.sentence_vectors.cache, sentence_texts(chunks),
+                                         embedder.encode_documents)[1]
+        return {"synthetic_added": added, "sentences_embedded": embedded, "add_s": time.perf_counter() - started}
 
     def _add_naive(self, chunks, vectors) -> None:
         collection = self.naive._collection

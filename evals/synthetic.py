@@ -12,7 +12,7 @@ time in a temporary index and never written into ``corpus/``:
   (Large isotropic noise instead, cosine 0.65–0.9 to a real blend, makes
   every point nearly equidistant in 768 dimensions: no graph index does
   well on that, and text embeddings do not look like it.)
-* text: 3–6 real sentences from the first chunk and two random chunks,
+* text: 3–6 real sentences (one per line) from the first chunk and two random chunks,
   shuffled, so BM25 sees realistic words and document lengths;
 * metadata: source ``synthetic/NNNNN.txt``, doc_type ``合成基准数据``,
   title ``合成基准数据 NNNNN``; the issuer and date of the first chunk.
@@ -22,18 +22,21 @@ chunks.
 """
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from assistant.documents import Chunk, DocMeta
+from assistant.sentences import split_sentences
 
 SYNTHETIC_TYPE = "合成基准数据"
-_SENTENCE = re.compile(r"[^。；！？\n]+[。；！？]?")
 
 
 def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE.findall(text) if len(s.strip()) >= 6]
+    """The sentences of ``text`` as the answer pipeline splits them, keeping
+    those that split back into themselves alone, so that a synthetic chunk
+    (its sentences one per line) has the sentences a real ingestion would
+    have embedded already."""
+    found = [text[s:e].strip() for s, e in split_sentences(text)]
+    return [s for s in found if len(s) >= 6 and [s[a:b] for a, b in split_sentences(s)] == [s]]
 
 
 class Synthesizer:
@@ -65,7 +68,7 @@ class Synthesizer:
         rng, m = self.rng, len(self.chunks)
         pool = self.sentences[first] + self.sentences[int(rng.integers(m))] + self.sentences[int(rng.integers(m))]
         picked = rng.choice(len(pool), size=min(len(pool), int(rng.integers(3, 7))), replace=False)
-        text = "".join(pool[i] for i in picked)
+        text = "\n".join(pool[i] for i in picked)
         number = self.made
         self.made += 1
         base = self.chunks[first].meta

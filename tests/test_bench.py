@@ -82,6 +82,7 @@ def test_synthetic_chunks_are_marked_and_normalised():
     import numpy as np
 
     from assistant.documents import Chunk, DocMeta
+    from assistant.sentences import sentence_texts
 
     meta = DocMeta(title="真实标题", issuer="慈溪市科学技术局", date="2022-06-22", doc_type="建议答复")
     real = [Chunk(id=f"r{i}", source=f"r{i}.txt", index=0, text="第一句话在这里。第二句话也在这里。第三句话还在这里。",
@@ -92,6 +93,8 @@ def test_synthetic_chunks_are_marked_and_normalised():
     assert np.allclose(np.linalg.norm(made, axis=1), 1.0, atol=1e-5)
     assert all(c.source.startswith("synthetic/") and c.meta.doc_type == SYNTHETIC_TYPE for c in chunks)
     assert len({c.id for c in chunks}) == 10
+    # Their sentences are the real ones, as the answer pipeline splits them (already embedded by ingestion).
+    assert set(sentence_texts(chunks)) <= set(sentence_texts(real))
     again, same = Synthesizer(real, vectors, seed=1).make(10)
     assert [c.text for c in again] == [c.text for c in chunks] and np.array_equal(same, made)
 
