@@ -252,7 +252,8 @@ class Assistant:
                 evidence: Evidence, corrections: list[Correction], models: Models,
                 newer: dict[str, Supersession]) -> Answer:
         contact = self.settings.refusal_contact
-        names = named_in(reading.text) + self._unknown_programmes(reading)
+        learnt = named_in(reading.text)
+        names = learnt + self._unknown_programmes(reading, learnt)
         cut = _cut_off_answer(sentences, choice, names + [w for w in cut_words(reading.text) if len(w) >= 3])
         if cut is not None:
             partial = compose(reading.question, top, [cut], dt.date.today())
@@ -269,11 +270,11 @@ class Assistant:
             answer.text = f"（已按{shown}理解）" + answer.text
         return answer
 
-    def _unknown_programmes(self, reading: Reading) -> list[str]:
+    def _unknown_programmes(self, reading: Reading, learnt: list[str]) -> list[str]:
         """Programme names (海燕创新券) whose own name, the word before 创新券 or
         计划, the documents never use: no quoted sentence can be about them,
-        however close the rest."""
-        learnt = named_in(reading.text)
+        however close the rest. ``learnt``: the names the documents quote
+        that the question uses (never unknown)."""
         found = []
         for name, words in programme_names(reading.text):
             last = cut_words(words)[-1]  # the word right before 创新券/计划: the programme's own name
