@@ -47,6 +47,7 @@ _YEAR_CLOSE = 0.05  # a sentence for another year of a comparison: its similarit
 _PART_ENOUGH = 0.5  # a sentence added for a sub-question must cover this share of it
 _RELATIVE_TIME = re.compile(r"今年|去年|明年|本年度|当年|近年来|目前|下步|下一步|近两年")
 _DEADLINE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日[^。；]{0,12}?(截止|前|之前|止)|截止(时间|日期)?(为|至|到)?\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_REVIEW = re.compile(r"回顾|成就|主要工作")
 _ONE_OFF = re.compile(r"公示|名单|拟认定|拟入选")
 
 
@@ -89,6 +90,16 @@ def context_of(passage: Passage) -> str:
     return normalize(" ".join((meta.title, meta.date[:4], reviewed, meta.doc_number, passage.chunk.section)))
 
 
+def years_reported(passage: Passage) -> str:
+    """The context a comparison's year is read from: the passage's own
+    context, except that a work report's review (一、2022年工作回顾) speaks
+    of the reviewed year only, not of the year it was delivered in."""
+    meta = passage.chunk.meta
+    if meta.doc_type == "工作报告" and meta.year and _REVIEW.search(passage.chunk.section):
+        return normalize(f"{meta.year - 1} {passage.chunk.section}")
+    return context_of(passage)
+
+
 def reports_earlier_years(text: str, year: str) -> bool:
     """Does the (normalised) sentence name only years before ``year``
     (2021年全市实现… for a question about 2022)? It reports on those. One
@@ -119,6 +130,7 @@ class Candidates:
     wanted: list[Facet]
     contexts: dict[int, str]
     sentences: list[Sentence]
+    reported: dict[int, str] = field(default_factory=dict)  # passage rank → years_reported
     parts: list[list[Facet]] = field(default_factory=list)  # each sub-question's own facets
     bounds: dict[str, set[str]] = field(default_factory=dict)  # figures the question bounds (see ``bounds``)
 
@@ -158,7 +170,7 @@ def candidates(reading: Reading, passages: list[Passage], sentences: list[Senten
     words), and each sentence scored by ``model``."""
     parts = [_part_facets(text, words_, idf) for text, words_ in zip(reading.parts, part_words or [])]
     found = Candidates(facets(reading, words, idf), {i: context_of(p) for i, p in enumerate(passages)}, sentences,
-                       [p for p in parts if p])
+                       {i: years_reported(p) for i, p in enumerate(passages)}, [p for p in parts if p])
     for sentence in sentences:
         sentence.fit = model.probability(found.features(sentence, passages[sentence.passage_rank]))
     for sentence in _named_articles(reading, passages, sentences):
@@ -258,20 +270,22 @@ def _answer_each_aspect(found: Candidates, chosen: list[Sentence], usable: list[
     extra: list[Sentence] = []
     close = chosen[0].similarity - _YEAR_CLOSE  # as near the question as the best: the same clause in the other year
     kinds = [f for f in found.wanted if f.key.startswith("k:")]
+    asked = [f for f in found.wanted if not f.key.startswith("y:")]
+    as_full = found.gain(chosen[0], wanted=asked)  # …or saying as much of what is asked: the same figure in the other year
     for holds in aspects:
         have = chosen + extra
         if any(holds(s) for s in have):
             continue
         rest = [s for s in usable if s not in have and _used(have) + len(s.text) <= budget
                 and len(s.text) >= _HEADING_LIKE and holds(s) and all(covers(f, s, "") for f in kinds)
-                and (s.fit >= _MIN_FIT or s.similarity >= close)]
+                and (s.fit >= _MIN_FIT or s.similarity >= close or found.gain(s, wanted=asked) >= as_full)]
         if rest:
-            extra.append(max(rest, key=lambda s: s.fit))
+            extra.append(max(rest, key=lambda s: found.gain(s) * s.fit))
     return extra
 
 
 def _about_year(found: Candidates, year: Facet, sentence: Sentence) -> bool:
-    return covers(year, sentence, found.contexts[sentence.passage_rank]) == 1.0
+    return covers(year, sentence, found.reported[sentence.passage_rank]) == 1.0
 
 
 def _on_side(figure: str, side: str, sentence: Sentence) -> bool:

@@ -27,6 +27,7 @@ class DocMeta:
     title: str = ""
     issuer: str = ""
     date: str = ""  # ISO date, or a bare year where the source gives no day
+    published: str = ""  # ISO 发布日期 where the page's information block states it
     doc_number: str = ""  # e.g. 慈政办发〔2025〕20号
     code: str = ""  # 规范性文件编号 as the text prints it, e.g. BCXD01-2025-0003
     doc_type: str = ""  # 建议答复, 政策文件, 通知公告, 工作报告, 工作计划, 其他

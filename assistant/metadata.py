@@ -11,6 +11,7 @@ import yaml
 from .documents import DocMeta
 
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.S)
+_ISO_DATE = re.compile(r"((?:19|20)\d\d)-(\d{1,2})-(\d{1,2})(?!\d)")
 _CN_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fa5]{1,10}[〔\[【(（]\d{4}[〕\]】)）]\s*\d+\s*号")
 _SENTENCE_PUNCT = re.compile(r"[。，,；;！？!?]")
@@ -56,7 +57,7 @@ def build_meta(front: dict, body: str, title_until: int | None = None) -> DocMet
     fields: dict[str, Any] = {k: str(front.get(k, "") or "") for k in DocMeta.__dataclass_fields__ if k not in _NOT_FRONT}
     meta = DocMeta(**fields)
     # Fill gaps from the text; front matter wins where it speaks.
-    for name in ("title", "issuer", "date", "doc_number", "doc_type", "code"):
+    for name in ("title", "issuer", "date", "published", "doc_number", "doc_type", "code"):
         if not getattr(meta, name):
             setattr(meta, name, getattr(inferred, name))
     if not meta.doc_number:
@@ -75,6 +76,7 @@ def infer_meta(body: str, title_until: int | None = None) -> DocMeta:
         doc_number=_number_in(title) or infer_doc_number(lines),
         doc_type=infer_doc_type(title),
         code=infer_code(lines),
+        published=infer_published(lines),
         inferred=True,
     )
 
@@ -126,6 +128,20 @@ _CODE = re.compile(r"[A-Z]{4}\d{2}\s*[-—–]\s*(?:19|20)\d{2}\s*[-—–]\s*\d
 
 def infer_code(lines: list[str]) -> str:
     return next((line for line in lines if _CODE.fullmatch(line)), "")
+
+
+def infer_published(lines: list[str]) -> str:
+    """The 发布日期 of the page's information block (发布日期: then the date,
+    on the same line or the next non-empty one), as an ISO date."""
+    for i, line in enumerate(lines):
+        label, colon, value = line.partition(":") if ":" in line else line.partition("：")
+        if label.strip() != "发布日期" or not colon:
+            continue
+        value = value.strip() or next((v for v in lines[i + 1:i + 4] if v), "")
+        match = _ISO_DATE.match(value)
+        if match:
+            return "-".join((match.group(1), match.group(2).zfill(2), match.group(3).zfill(2)))
+    return ""
 
 
 def infer_doc_number(lines: list[str]) -> str:

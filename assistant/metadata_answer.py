@@ -17,6 +17,7 @@ _FIELD_NAMES = {
     "doc_number": "文号",
     "issuer": "发文机关",
     "date": "成文日期",
+    "published": "发布日期",
     "title": "标题",
     "validity": "有效性",
     "completeness": "完整性",
@@ -32,7 +33,7 @@ def metadata_answer(reading: Reading, documents: list[list[Chunk]], scores: list
     for n, (chunks, score) in enumerate(zip(documents, scores), start=1):
         head, last = chunks[0], chunks[-1]
         citations.append(_head_citation(n, head, score))
-        values = {field: _value(field, head, last) for field in reading.meta_fields}
+        values = {field: _value(field, head, last, reading.meta_fields) for field in reading.meta_fields}
         title = f"《{head.meta.title}》" if head.meta.title else head.source
         gaps = [_FIELD_NAMES[f] for f, v in values.items() if not v]
         if gaps:
@@ -46,7 +47,7 @@ def metadata_answer(reading: Reading, documents: list[list[Chunk]], scores: list
     return Answer(question=reading.question, text="".join(parts), citations=citations)
 
 
-def _value(field: str, head: Chunk, last: Chunk) -> str:
+def _value(field: str, head: Chunk, last: Chunk, asked: list[str]) -> str:
     meta = head.meta
     if field == "doc_number":
         return f"文号为{meta.doc_number}" if meta.doc_number else ""
@@ -55,6 +56,11 @@ def _value(field: str, head: Chunk, last: Chunk) -> str:
         return f"{verb}为{meta.issuer}" if meta.issuer else ""
     if field == "date":
         return f"成文日期为{cn_date(meta.date)}" if meta.date else ""
+    if field == "published":
+        if meta.published:
+            return f"发布日期为{cn_date(meta.published)}"
+        written = "" if "date" in asked or not meta.date else f"，成文日期为{cn_date(meta.date)}"
+        return f"页面未标注发布日期{written}" if meta.date else ""
     if field == "title":
         return meta.title
     if field == "code":

@@ -38,7 +38,7 @@ from .normalize import normalize
 from .policy_chat import policy_answer
 from .protocols import AnswerModel
 from .question import QuestionError, clean_question
-from .reading import Reading, jurisdiction, programme_names, provides, read_question
+from .reading import Reading, jurisdiction, metadata_phrases, programme_names, provides, read_question
 from .retrieval import Filters, Passage, Retriever, resolve_follow_up
 from .sentences import Sentence, SentenceVectors, sentences_of
 from .served import ServedFirst
@@ -226,7 +226,8 @@ class Assistant:
                  for part in reading.parts]
         found = candidates(reading, top, g.sentences, self.keywords.idf, known, models.sentence, parts)
         named = [p for p in top if any(d.names(p.chunk.meta.doc_number) for d in reading.documents)]
-        if reading.asks_metadata and (named or _names_document(reading, top[0], self.keywords.idf, known)):
+        about = [w for w in known if not any(w in phrase for phrase in metadata_phrases(reading.text))]
+        if reading.asks_metadata and (named or _names_document(reading, top[0], self.keywords.idf, about)):
             return self._metadata(reading, named + top), None
         choice = choose(found, self.settings.max_answer_chars - 60)
         if choice is None:

@@ -55,20 +55,29 @@ _ASKS_ANY_FIGURE = re.compile(r"多少|(?<!第)几(?![条项点批部])")
 _HAS_FIGURE = re.compile(r"\d")
 _YEAR_FIGURE = re.compile(r"(19|20)\d\d\s*(年|版)")
 # "When was it issued / answered": about the document, not a date in its text.
-_ASKS_DOC_DATE = re.compile(
-    r"(印发|发布|答复|成文|落款|发文|出台)[^？?]{0,8}(哪天|什么时候|何时|日期|时间)|(哪天|什么时候|何时)[^？?]{0,8}(印发|发布|答复|成文|出台)"
+_ASKS_WRITTEN = re.compile(
+    r"(印发|答复|成文|落款|发文|出台)[^？?]{0,8}(哪天|什么时候|何时|日期|时间)|(哪天|什么时候|何时)[^？?]{0,8}(印发|答复|成文|出台)"
 )
+_ASKS_PUBLISHED = re.compile(r"(发布|公布|挂网)[^？?]{0,8}(哪天|什么时候|何时|日期|时间)|(哪天|什么时候|何时)[^？?]{0,8}(发布|公布)")
+_ASKS_DOC_DATE = re.compile(f"{_ASKS_WRITTEN.pattern}|{_ASKS_PUBLISHED.pattern}")
 
 # Metadata questions: which field of the document they ask for.
 _META_FIELDS: list[tuple[str, re.Pattern[str]]] = [
     ("doc_number", re.compile(r"文号|发文字号|发文号")),
     ("issuer", re.compile(r"(部门|单位|机关)[^,，?？]{0,6}(印发|发布|发的|出的|答复)|发文(机关|单位)|印发(单位|机关)|由谁(印发|发布|答复)|谁(发的|印发|发布)")),
-    ("date", _ASKS_DOC_DATE),
+    ("date", _ASKS_WRITTEN),
+    ("published", _ASKS_PUBLISHED),
     ("title", re.compile(r"(文件|通知|意见|答复|办法|规定|建议)的?(全称|全名|标题|名称)|(全称|标题|全名)(是什么|叫什么)")),
     ("validity", re.compile(r"(还)?有效(吗|性)|废止|失效|被替代|现行")),
     ("code", re.compile(r"规范性文件(统一)?(编号|登记号|代码)|文件编号")),
     ("completeness", re.compile(r"全文吗|是全文|完整吗|是不是全文|节选|摘录|不完整")),
 ]
+
+def metadata_phrases(text: str) -> list[str]:
+    """The stretches of a question that ask for a metadata field (是哪天发布,
+    文号): they say what is asked, not which document it is about."""
+    return [m.group(0) for _, pattern in _META_FIELDS for m in pattern.finditer(text)]
+
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=\s*(?:年|版|年度))")
 # 慈科〔2024〕53号 (any bracket): up to six characters before it, its year and number.
@@ -131,7 +140,7 @@ class Reading:
     years: list[int] = field(default_factory=list)
     places: list[str] = field(default_factory=list)
     batches: list[int] = field(default_factory=list)
-    meta_fields: list[str] = field(default_factory=list)  # doc_number | issuer | date | title | validity | code | completeness
+    meta_fields: list[str] = field(default_factory=list)  # doc_number | issuer | date | published | title | validity | code | completeness
     parts: list[str] = field(default_factory=list)  # the sub-questions of a multi-part question (normalised)
     documents: list[DocNumber] = field(default_factory=list)  # documents named by their 文号
     levels: list[str] = field(default_factory=list)  # 国家 | 省 | 市 | 县 | 区 (…级)

@@ -46,8 +46,15 @@ def squash(text: str) -> str:
 
 
 def facts_found(answer_text: str, facts: Iterable[str]) -> list[str]:
+    """The facts the answer states; a date fact (2024-11-25) may be written
+    either way (2024年11月25日)."""
     body = squash(answer_text)
-    return [f for f in facts if squash(f) in body]
+    return [f for f in facts if squash(f) in body or _cn_date(f) in body]
+
+
+def _cn_date(fact: str) -> str:
+    match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*", fact)
+    return f"{match.group(1)}年{int(match.group(2))}月{int(match.group(3))}日" if match else "\0"
 
 
 def fact_correct(question: Question, outcome: Outcome) -> bool:

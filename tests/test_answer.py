@@ -211,6 +211,15 @@ def test_a_comparison_quotes_both_years(policy_assistant):
     assert {c.date[:4] for c in answer.citations} == {"2024", "2025"}
 
 
+def test_a_comparison_of_years_finds_each_in_the_report_reviewing_it(policy_assistant):
+    """The 2022 report reviews 2021 and the 2023 report reviews 2022: the
+    2022 report's review is no answer for 2022."""
+    answer = policy_assistant.ask("慈溪2021年和2022年地区生产总值各多少？")
+    assert not answer.refused, answer.text
+    assert "2379.2亿元" in answer.text and "2521.6亿元" in answer.text
+    assert {c.date[:4] for c in answer.citations} == {"2022", "2023"}
+
+
 def test_a_comparison_of_two_versions_quotes_the_same_clause_from_each(policy_assistant):
     answer = policy_assistant.ask("2018年版和2021年版慈溪技改奖励，一般类项目的比例和上限有变化吗？")
     assert not answer.refused, answer.text

@@ -163,6 +163,10 @@ def test_question_loading_and_scoring_helpers(tmp_path):
     # A fact is found only whole (whitespace aside), never in pieces.
     assert facts_found("后续资金按20%、 20%、30%分三期", ["20%、20%、30%", "1.3亿元"]) == ["20%、20%、30%"]
     assert facts_found("后续资金按20%、20%分两期", ["20%、20%、30%"]) == []
+    # A date fact is found written either way, and only as that whole date.
+    assert facts_found("发布日期为2024年11月25日。", ["2024-11-25", "2024年11月25日"]) == ["2024-11-25", "2024年11月25日"]
+    assert facts_found("发布日期为2024年11月2日。", ["2024-11-25"]) == []
+    assert facts_found("发布日期为2024年11月25日。", ["2024-11-2"]) == []
 
 
 def test_cli_writes_the_report(settings, tmp_path):

@@ -58,6 +58,16 @@ def test_the_registration_code_is_read_from_its_own_line_only():
     assert build_meta(front, "正文\nBCXD01-2025-0003\n").code == "BCXD01-2025-0003"
 
 
+def test_the_publication_date_is_read_from_the_information_block():
+    assert infer_meta("通知\n发布日期:\n\n2024-11-25\n成文日期:\n2024-11-08\n").published == "2024-11-25"
+    assert infer_meta("通知\n发布日期:2025-4-9 16:08 信息来源:市科技局\n").published == "2025-04-09"
+    assert infer_meta("通知\n发布日期：2023-01-18\n").published == "2023-01-18"  # full-width colon
+    assert infer_meta("通知\n成文日期:\n2024-11-08\n").published == ""  # the other date is not it
+    assert infer_meta("通知\n请于发布日期后五日内申报。\n").published == ""  # a sentence, not the label
+    front = {"title": "办法", "date": "2024-11-08", "date_note": "2024-11-08(成文);2024-11-25(发布)"}
+    assert build_meta(front, "正文\n").published == ""  # the editorial note is never read
+
+
 def test_numbers_quoted_in_sentences_are_not_the_documents_own():
     body = "公示\n根据《关于印发政策的通知》（慈政办发〔2022〕38号）精神，现予公示。\n"
     assert infer_meta(body).doc_number == ""

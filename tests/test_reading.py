@@ -13,6 +13,7 @@ from assistant.reading import (
     GLOSSARY,
     asked_kinds,
     jurisdiction,
+    metadata_phrases,
     programme_names,
     provides,
     read_question,
@@ -203,6 +204,21 @@ def test_levels_and_quoted_phrases(question, levels, quoted):
 
 def test_the_registration_code_is_a_metadata_question():
     assert read_question("这个办法的规范性文件编号是多少？").meta_fields == ["code"]
+
+
+@pytest.mark.parametrize("question, fields", [
+    ("这个办法是什么时候发布的？", ["published"]),
+    ("暂行办法哪天成文、哪天发布的？", ["date", "published"]),
+    ("补充规定哪天印发的？", ["date"]),
+    ("发布日期和规范性文件编号是什么？", ["published", "code"]),
+])
+def test_written_and_published_dates_are_different_fields(question, fields):
+    assert read_question(question).meta_fields == fields
+
+
+def test_metadata_phrases_are_the_asking_stretches():
+    assert metadata_phrases("2023年产业政策意见是哪天发布的？") == ["哪天发布"]
+    assert metadata_phrases("上林英才计划资助多少？") == []
 
 
 def test_articles_named_by_number_in_either_numeral():

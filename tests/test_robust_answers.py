@@ -102,6 +102,17 @@ def test_the_registration_code_is_answered_from_the_document(policy_assistant):
     assert answer.citations[0].source.startswith("06_")
 
 
+@pytest.mark.parametrize("question, said", [
+    ("产业创新平台管理暂行办法哪天成文、哪天发布的？", "成文日期为2024年11月8日，发布日期为2024年11月25日"),
+    ("对第332号建议的答复是什么时候发布的？", "发布日期为2023年6月25日"),
+    ("190号建议的答复是什么时候发布的？", "成文日期为2022年6月22日，页面未标注发布日期"),
+    ("2023年产业政策意见是哪天发布的？", "页面未标注发布日期，成文日期为2023年11月2日"),
+])
+def test_the_publication_date_is_answered_where_the_page_gives_it(policy_assistant, question, said):
+    answer = policy_assistant.ask(question)
+    assert not answer.refused and said in answer.text, answer.text
+
+
 def test_a_document_named_by_a_number_the_corpus_lacks_is_refused(policy_assistant):
     answer = policy_assistant.ask("慈科〔2024〕53号规定的2024年度产业创新服务综合体和企业创新联合体申报条件有哪些？")
     assert answer.refused and "慈科〔2024〕53号文件中的这项内容" in answer.text and answer.citations
