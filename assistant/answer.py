@@ -133,6 +133,7 @@ class Candidates:
     reported: dict[int, str] = field(default_factory=dict)  # passage rank → years_reported
     parts: list[list[Facet]] = field(default_factory=list)  # each sub-question's own facets
     bounds: dict[str, set[str]] = field(default_factory=dict)  # figures the question bounds (see ``bounds``)
+    compared: list[str] = field(default_factory=list)  # the word naming each thing compared (see ``distinguishing``)
 
     @property
     def total(self) -> float:
@@ -176,10 +177,26 @@ def candidates(reading: Reading, passages: list[Passage], sentences: list[Senten
     for sentence in _named_articles(reading, passages, sentences):
         sentence.fit = 1.0  # the article the question names by number is what it asks about
     found.bounds = bounds(reading.text)
+    found.compared = distinguishing(reading, words, idf)
     for sentence in sentences:
         if _other_side(found.bounds, bounds(sentence.norm)):
             sentence.usable = False  # 50万元以下 when the question asks about 50万元以上
     return found
+
+
+def distinguishing(reading: Reading, words: list[str], idf: IDF) -> list[str]:
+    """For each of two things compared (综合体, 联合体), its rarest word
+    that the other's name lacks: what a sentence about it names."""
+    things = reading.compared
+    found = []
+    for thing, other in zip(things, things[::-1]):
+        own = [w for w in words if w in thing and w not in other and idf(w) > 0]
+        found.append(max(own, key=idf) if own else thing)
+    return found
+
+
+def mentions(word: str, sentence: Sentence) -> bool:
+    return word.lower() in sentence.norm.lower()
 
 
 def bounds(text: str) -> dict[str, set[str]]:
@@ -258,15 +275,17 @@ def _answer_each_part(found: Candidates, chosen: list[Sentence], usable: list[Se
 
 
 def _answer_each_aspect(found: Candidates, chosen: list[Sentence], usable: list[Sentence], budget: int) -> list[Sentence]:
-    """For a comparison of years (2018年版和2021年版), or of both sides of
-    a figure (50万元以上和50万元以下), the likeliest sentence about each
-    year or side the chosen ones leave out."""
+    """For a comparison of years (2018年版和2021年版), of both sides of a
+    figure (50万元以上和50万元以下) or of two things (综合体和联合体), the
+    likeliest sentence about each year, side or thing the chosen ones
+    leave out."""
     years = [f for f in found.wanted if f.key.startswith("y:")]
     aspects: list[Callable[[Sentence], bool]] = []
     if len(years) > 1:
         aspects += [partial(_about_year, found, year) for year in years]
     aspects += [partial(_on_side, figure, side)
                 for figure, sides in found.bounds.items() if len(sides) > 1 for side in sorted(sides)]
+    aspects += [partial(mentions, word) for word in found.compared]
     extra: list[Sentence] = []
     close = chosen[0].similarity - _YEAR_CLOSE  # as near the question as the best: the same clause in the other year
     kinds = [f for f in found.wanted if f.key.startswith("k:")]

@@ -25,7 +25,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from .answer import IDF, Choice, candidates, choose, compose, context_of, llm_citations, refusal
+from .answer import IDF, Choice, candidates, choose, compose, context_of, distinguishing, llm_citations, refusal
 from .config import LLMConfig, Settings
 from .constraints import cut_off, near_miss, unmet
 from .corrections import Correction, correct
@@ -39,7 +39,7 @@ from .policy_chat import policy_answer
 from .protocols import AnswerModel
 from .question import QuestionError, clean_question
 from .reading import Reading, jurisdiction, metadata_phrases, programme_names, provides, read_question
-from .retrieval import Filters, Passage, Retriever, resolve_follow_up
+from .retrieval import Filters, Passage, Retriever, resolve_follow_up, rrf
 from .sentences import Sentence, SentenceVectors, sentences_of
 from .served import ServedFirst
 from .store import VectorStore
@@ -206,13 +206,29 @@ class Assistant:
         passages = self._search(query, filters, top=SEARCHED, vector=vector)
         if not passages:
             return refusal(question, self.settings.refusal_contact)
-        top = answer_passages(reading, passages)
+        top = answer_passages(reading, passages) + self._compared_passages(reading, passages, filters)
         sentence_lists = [sentences_of(p.chunk, rank) for rank, p in enumerate(top)]
         self.sentence_vectors.score([s for group in sentence_lists for s in group], vector)
         earlier = query[: len(query) - len(reading.text)] if query.endswith(reading.text) else ""
         reading, corrections = self._corrected(reading, top)
         words = [w for w in tokenize(earlier + reading.text) if len(w) > 1 or w.isascii()]
         return Gathered(reading, passages[:5], top, sentence_lists, corrections, words)
+
+    def _compared_passages(self, reading: Reading, passages: list[Passage], filters: Filters | None) -> list[Passage]:
+        """For each of two things compared (综合体和联合体分别由谁牵头), the
+        best passage by words for the question asked about it alone, when
+        the passages found do not already hold it: a passage about one
+        thing seldom ranks high for a question naming two."""
+        known = [w for w in tokenize(reading.text) if self.keywords.known(w)]
+        words = distinguishing(reading, known, self.keywords.idf)
+        extra: list[Passage] = []
+        for other, word in zip(reading.compared[::-1], words):
+            found = rrf({"keyword": self.retriever.keyword(reading.text.replace(other, " "), filters or Filters())}, 1)
+            best = next((p for p in found if word.lower() in normalize(p.chunk.text).lower()), None)
+            held = [p.chunk.id for p in passages[:ANSWER_PASSAGES] + extra]
+            if best is not None and best.chunk.id not in held:
+                extra.append(best)
+        return extra
 
     def answer_from(self, g: Gathered, models: Models | None = None) -> tuple[Answer, Evidence | None]:
         """The extractive answer (or refusal) for what ``gather`` found."""

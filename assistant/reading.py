@@ -84,6 +84,10 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=\s*(?:年|版|年度))")
 _DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{0,6})\s*[〔\[(（【]\s*((?:19|20)\d\d)\s*[〕\])）】]\s*第?(\d{1,4})\s*号")
 # What a programme's name ends with (海鸥创新券, 科创贷, 上林英才计划): the words before it name it.
 _PROGRAMME = re.compile(r"([\u4e00-\u9fff]{2,6}?)(创新券|科技券|服务券|贷|计划|工程|基金|英才)(?![\u4e00-\u9fff]{0,1}款)")
+# A和B分别… / A与B有什么不同: the two things (each up to 16 characters of a name).
+_COMPARED = re.compile(
+    r"([\u4e00-\u9fffA-Za-z0-9“”+]{2,16})(?:和|与|跟|同|及)([\u4e00-\u9fffA-Za-z0-9“”+]{2,16}?)"
+    r"(?:的?(?:分别|各自|各|区别|不同|差别|差异)|有(?:什么|何|哪些)(?:区别|不同|差别|差异)|相比|比较|哪个|谁)")
 _ARTICLE = re.compile(r"第(\d{1,3})条")
 # Words a question may put before a 文号 (…规定的慈科〔2024〕53号).
 _LEAD_START = re.compile(r"[的据按照在和及与里中]")
@@ -146,6 +150,7 @@ class Reading:
     levels: list[str] = field(default_factory=list)  # 国家 | 省 | 市 | 县 | 区 (…级)
     quoted: list[str] = field(default_factory=list)  # phrases the question quotes
     articles: list[int] = field(default_factory=list)  # articles named by number (第三条 → 3)
+    compared: list[str] = field(default_factory=list)  # two things a comparison names (综合体, 联合体)
 
     @property
     def asks_metadata(self) -> bool:
@@ -172,7 +177,18 @@ def read_question(question: str) -> Reading:
         levels=sorted(set(LEVEL.findall(text))),
         quoted=_QUOTED.findall(text),
         articles=[int(n) for n in _ARTICLE.findall(text)],
+        compared=compared_things(text),
     )
+
+
+def compared_things(text: str) -> list[str]:
+    """The two things a comparison asks about (综合体和联合体分别由谁牵头？
+    → [综合体, 联合体]); years (2023年版和2024年版) are read as years."""
+    match = _COMPARED.search(text)
+    if not match:
+        return []
+    things = [match.group(1).split("的")[-1], match.group(2).split("的")[0]]
+    return [] if any(len(t) < 2 or _YEAR.search(t + "年") or t.isdigit() for t in things) else things
 
 
 _PART_END = re.compile(r"[？?；;]|[，,](?=[^，,？?]*(?:多少|几|什么|哪|怎么|吗|谁|如何|是否|呢))")

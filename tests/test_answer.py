@@ -220,6 +220,14 @@ def test_a_comparison_of_years_finds_each_in_the_report_reviewing_it(policy_assi
     assert {c.date[:4] for c in answer.citations} == {"2022", "2023"}
 
 
+def test_a_comparison_of_two_things_quotes_a_sentence_about_each(policy_assistant):
+    """The article on 联合体 ranks low for a question naming both: it is
+    searched for on its own."""
+    answer = policy_assistant.ask("产业创新服务综合体和企业创新联合体分别由谁牵头？")
+    assert not answer.refused, answer.text
+    assert "行业协会或平台型企业牵头" in answer.text and "链主型企业牵头" in answer.text
+
+
 def test_a_comparison_of_two_versions_quotes_the_same_clause_from_each(policy_assistant):
     answer = policy_assistant.ask("2018年版和2021年版慈溪技改奖励，一般类项目的比例和上限有变化吗？")
     assert not answer.refused, answer.text

@@ -216,6 +216,18 @@ def test_written_and_published_dates_are_different_fields(question, fields):
     assert read_question(question).meta_fields == fields
 
 
+@pytest.mark.parametrize("question, things", [
+    ("产业创新服务综合体和企业创新联合体分别由谁牵头？", ["产业创新服务综合体", "企业创新联合体"]),
+    ("综合体与联合体有什么区别？", ["综合体", "联合体"]),
+    ("慈溪和余姚的技改奖励分别是多少", ["慈溪", "余姚"]),
+    ("我们想了解综合体和联合体的区别", ["我们想了解综合体", "联合体"]),  # lead words stay: the rarest word names it
+    ("2023年版和2024年版有什么不同？", []),  # years are compared as years
+    ("科创贷最高能贷多少？", []),
+])
+def test_the_two_things_a_comparison_names(question, things):
+    assert read_question(question).compared == things
+
+
 def test_metadata_phrases_are_the_asking_stretches():
     assert metadata_phrases("2023年产业政策意见是哪天发布的？") == ["哪天发布"]
     assert metadata_phrases("上林英才计划资助多少？") == []
