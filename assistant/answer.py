@@ -47,6 +47,9 @@ _YEAR_CLOSE = 0.05  # a sentence for another year of a comparison: its similarit
 _PART_ENOUGH = 0.5  # a sentence added for a sub-question must cover this share of it
 _RELATIVE_TIME = re.compile(r"今年|去年|明年|本年度|当年|近年来|目前|下步|下一步|近两年")
 _DEADLINE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日[^。；]{0,12}?(截止|前|之前|止)|截止(时间|日期)?(为|至|到)?\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+# Lines of a document's head that answer nothing: its addressees and its bare 文号.
+_ADDRESSEES = re.compile(r"\s*各[^。；;]{1,80}[:：]\s*$")
+_BARE_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[【(（]\d{4}[〕\]】)）]\s*\d+\s*号")
 _REVIEW = re.compile(r"回顾|成就|主要工作")
 _ONE_OFF = re.compile(r"公示|名单|拟认定|拟入选")
 
@@ -176,6 +179,9 @@ def candidates(reading: Reading, passages: list[Passage], sentences: list[Senten
         sentence.fit = model.probability(found.features(sentence, passages[sentence.passage_rank]))
     for sentence in _named_articles(reading, passages, sentences):
         sentence.fit = 1.0  # the article the question names by number is what it asks about
+    for sentence in sentences:
+        if _ADDRESSEES.match(sentence.norm) or _BARE_NUMBER.fullmatch(sentence.norm.strip()):
+            sentence.usable = False  # 各有关单位: or 浙政发〔2018〕43号 on its own answers nothing
     found.bounds = bounds(reading.text)
     found.compared = distinguishing(reading, words, idf)
     for sentence in sentences:

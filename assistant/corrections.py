@@ -21,6 +21,7 @@ from functools import lru_cache
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{3,}")
 _MIN, _MAX = 3, 6
+_PARTICLES = set("的得地做作")
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,12 @@ def _starts(text: str) -> dict[str, list[int]]:
     return index
 
 
+def _only_particles(typed: str, candidate: str) -> bool:
+    """Do the two differ only in 的/得/地 or 做/作, which sound alike and are
+    no typo of a term (做出来的成果 is not 获得成果, 企业做 not 企业作为)?"""
+    return all(a in _PARTICLES and b in _PARTICLES for a, b in zip(typed, candidate) if a != b)
+
+
 def _sounds_like(typed: str, texts: list[str]) -> str | None:
     from rapidfuzz.distance import Levenshtein
 
@@ -106,6 +113,7 @@ def _sounds_like(typed: str, texts: list[str]) -> str | None:
             candidate = text[i : i + size]
             if len(candidate) < size or candidate == typed or not _CJK_RUN.fullmatch(candidate):
                 continue
-            if sounds[i : i + size] == target and Levenshtein.distance(candidate, typed) <= size // 3:
+            if sounds[i : i + size] == target and Levenshtein.distance(candidate, typed) <= size // 3 \
+                    and not _only_particles(typed, candidate):
                 return candidate
     return None

@@ -198,7 +198,10 @@ class Assistant:
         except QuestionError as exc:  # not logged as a question the documents failed to answer
             return Answer(question="", text=exc.reason, refused=True)
         reading = read_question(question)
-        answered = policy_answer(question, self.settings, self.store, history, filters)  # 政策匹配/清单/版本
+        # 政策匹配/清单/版本; a question naming a document by its 文号 or an
+        # article by number asks about that text, not for a list of clauses.
+        lookup = reading.documents or reading.articles
+        answered = None if lookup else policy_answer(question, self.settings, self.store, history, filters)
         if answered is not None:
             return answered
         query = resolve_follow_up(reading.text, [normalize(h) for h in history])

@@ -56,7 +56,7 @@ _HAS_FIGURE = re.compile(r"\d")
 _YEAR_FIGURE = re.compile(r"(19|20)\d\d\s*(年|版)")
 # "When was it issued / answered": about the document, not a date in its text.
 _ASKS_WRITTEN = re.compile(
-    r"(印发|答复|成文|落款|发文|出台)[^？?]{0,8}(哪天|什么时候|何时|日期|时间)|(哪天|什么时候|何时)[^？?]{0,8}(印发|答复|成文|出台)"
+    r"(印发|答复|成文|落款|发文|出台)[^？?]{0,8}(哪天|什么时候|何时|日期|时间)|(哪天|什么时候|何时)[^？?]{0,8}(印发|答复|成文|出台|发的)"
 )
 _ASKS_PUBLISHED = re.compile(r"(发布|公布|挂网)[^？?]{0,8}(哪天|什么时候|何时|日期|时间)|(哪天|什么时候|何时)[^？?]{0,8}(发布|公布)")
 _ASKS_DOC_DATE = re.compile(f"{_ASKS_WRITTEN.pattern}|{_ASKS_PUBLISHED.pattern}")
@@ -64,7 +64,9 @@ _ASKS_DOC_DATE = re.compile(f"{_ASKS_WRITTEN.pattern}|{_ASKS_PUBLISHED.pattern}"
 # Metadata questions: which field of the document they ask for.
 _META_FIELDS: list[tuple[str, re.Pattern[str]]] = [
     ("doc_number", re.compile(r"文号|发文字号|发文号")),
-    ("issuer", re.compile(r"(部门|单位|机关)[^,，?？]{0,6}(印发|发布|发的|出的|答复)|发文(机关|单位)|印发(单位|机关)|由谁(印发|发布|答复)|谁(发的|印发|发布)")),
+    ("issuer", re.compile(r"(部门|单位|机关)[^,，?？]{0,6}(印发|发布|发的|出的|答复)"
+                          r"|(哪个|哪级|哪家|什么)(政府|办公室|办公厅|机构)[^,，?？]{0,4}(印发|发布|发的|出的|制定)"
+                          r"|发文(机关|单位)|印发(单位|机关)|由谁(印发|发布|答复)|谁(发的|印发|发布)")),
     ("date", _ASKS_WRITTEN),
     ("published", _ASKS_PUBLISHED),
     ("title", re.compile(r"(文件|通知|意见|答复|办法|规定|建议)的?(全称|全名|标题|名称)|(全称|标题|全名)(是什么|叫什么)")),
@@ -84,10 +86,12 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=\s*(?:年|版|年度))")
 _DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{0,6})\s*[〔\[(（【]\s*((?:19|20)\d\d)\s*[〕\])）】]\s*第?(\d{1,4})\s*号")
 # What a programme's name ends with (海鸥创新券, 科创贷, 上林英才计划): the words before it name it.
 _PROGRAMME = re.compile(r"([\u4e00-\u9fff]{2,6}?)(创新券|科技券|服务券|贷|计划|工程|基金|英才)(?![\u4e00-\u9fff]{0,1}款)")
-# A和B分别… / A与B有什么不同: the two things (each up to 16 characters of a name).
-_COMPARED = re.compile(
-    r"([\u4e00-\u9fffA-Za-z0-9“”+]{2,16})(?:和|与|跟|同|及)([\u4e00-\u9fffA-Za-z0-9“”+]{2,16}?)"
-    r"(?:的?(?:分别|各自|各|区别|不同|差别|差异)|有(?:什么|何|哪些)(?:区别|不同|差别|差异)|相比|比较|哪个|谁)")
+# A和B分别… / A与B有什么不同: a cue that two things are compared, the pair,
+# and where each name stops (lead words before A, what is asked after B).
+_COMPARES = re.compile(r"分别|各自|各是|各为|各多少|各有|区别|不同|差别|差异|相比|比较|哪个(?:更|高|多|大|好|优)")
+_COMPARED = re.compile(r"([\u4e00-\u9fffA-Za-z0-9“”+]{2,16}?)(?:和|与|跟|同)([\u4e00-\u9fffA-Za-z0-9“”+]{2,16})")
+_THING_LEAD = re.compile(r"的|是|在|了解|对比|比较|问")
+_THING_END = re.compile(r"的|分别|各|有|在|是|哪|谁|相比|比较|区别|不同|差|怎么|如何|多少|能|可以|需要|要|由|对")
 _ARTICLE = re.compile(r"第(\d{1,3})条")
 # Words a question may put before a 文号 (…规定的慈科〔2024〕53号).
 _LEAD_START = re.compile(r"[的据按照在和及与里中]")
@@ -102,6 +106,9 @@ PLACES = ("慈溪", "宁波", "浙江", "余姚", "鄞州", "杭州", "温州", 
 CIXI_TOWNS = ("桥头", "掌起", "横河", "周巷", "龙山", "观海卫", "逍林", "宗汉", "坎墩", "浒山", "白沙路", "古塘", "长河",
               "胜山", "新浦", "匡堰", "附海", "崇寿", "庵东", "天元")
 _PLACE = re.compile("|".join(PLACES + tuple(t + suffix for t in CIXI_TOWNS for suffix in ("镇", "街道"))))
+
+_EXAMPLE_PLACES = re.compile(
+    rf"(?:(?:{_PLACE.pattern})[、,，和或及]?)+(?:这种|这样|这类|之类|一类|等)")
 
 
 @dataclass(frozen=True)
@@ -169,7 +176,7 @@ def read_question(question: str) -> Reading:
         text=text,
         kinds=asked_kinds(text),
         years=sorted({int(y) for y in _YEAR.findall(text)}),
-        places=sorted({_place_name(p) for p in _PLACE.findall(text)}),
+        places=named_places(text),
         batches=sorted({int(b) for b in _BATCH.findall(text)}),
         meta_fields=[name for name, pattern in _META_FIELDS if pattern.search(text)],
         parts=split_parts(text),
@@ -184,10 +191,10 @@ def read_question(question: str) -> Reading:
 def compared_things(text: str) -> list[str]:
     """The two things a comparison asks about (综合体和联合体分别由谁牵头？
     → [综合体, 联合体]); years (2023年版和2024年版) are read as years."""
-    match = _COMPARED.search(text)
+    match = _COMPARED.search(text) if _COMPARES.search(text) else None
     if not match:
         return []
-    things = [match.group(1).split("的")[-1], match.group(2).split("的")[0]]
+    things = [_THING_LEAD.split(match.group(1))[-1], _THING_END.split(match.group(2))[0]]
     return [] if any(len(t) < 2 or _YEAR.search(t + "年") or t.isdigit() for t in things) else things
 
 
@@ -200,6 +207,13 @@ def split_parts(text: str) -> list[str]:
     parts = [p.strip(" ，,。:：") for p in _PART_END.split(text)]
     parts = [p for p in parts if len(p) >= 2]
     return parts if len(parts) > 1 else []
+
+
+def named_places(text: str) -> list[str]:
+    """The places the question asks about; places given as examples (在杭州、
+    上海这种大城市, 杭州等地) are not."""
+    text = _EXAMPLE_PLACES.sub("", text)
+    return sorted({_place_name(p) for p in _PLACE.findall(text)})
 
 
 def _place_name(found: str) -> str:

@@ -124,7 +124,7 @@ def _right(case: Case, result: Result, answers: bool) -> bool:
     return not refused if case.question.answerable else refused
 
 
-UNANSWERABLE_COST = 3  # answering an out-of-scope question costs as much as refusing this many answerable ones
+UNANSWERABLE_COST = 2  # answering an out-of-scope question costs as much as refusing this many answerable ones
 
 
 def best_threshold(probabilities: list[float], cases: list[Case], results: list[Result]) -> float:

@@ -72,6 +72,13 @@ def test_a_word_that_differs_in_more_than_a_third_of_its_characters_is_left_alon
     assert _sounds_like("尚林鹰材计划", ["入选上林英才计划的人才"]) is None
 
 
+def test_particles_that_sound_alike_are_no_typo():
+    assert _sounds_like("的成果", ["期间获得成果可按规定互认"]) is None
+    assert _sounds_like("的成果", ["期间得成果"]) is None
+    assert _sounds_like("企业做", ["企业作为主体"]) is None
+    assert _sounds_like("科创代", ["推出科创贷等金融产品"]) == "科创贷"  # a real typo still is
+
+
 def test_candidates_must_be_chinese_of_the_full_length_and_not_the_word_itself():
     assert _sounds_like("英才啊", ["上林英才"]) is None  # runs off the end of the text
     assert _sounds_like("甬易办", ["甬易办"]) is None  # the same word: nothing to correct

@@ -220,12 +220,31 @@ def test_written_and_published_dates_are_different_fields(question, fields):
     ("产业创新服务综合体和企业创新联合体分别由谁牵头？", ["产业创新服务综合体", "企业创新联合体"]),
     ("综合体与联合体有什么区别？", ["综合体", "联合体"]),
     ("慈溪和余姚的技改奖励分别是多少", ["慈溪", "余姚"]),
-    ("我们想了解综合体和联合体的区别", ["我们想了解综合体", "联合体"]),  # lead words stay: the rarest word names it
+    ("我们想了解综合体和联合体的区别", ["综合体", "联合体"]),
+    ("慈溪的产业创新服务综合体和企业创新联合体，在政府扮演的角色上有什么不同？", ["产业创新服务综合体", "企业创新联合体"]),
     ("2023年版和2024年版有什么不同？", []),  # years are compared as years
     ("科创贷最高能贷多少？", []),
 ])
 def test_the_two_things_a_comparison_names(question, things):
     assert read_question(question).compared == things
+
+
+@pytest.mark.parametrize("question, places", [
+    ("我们是慈溪企业，想在杭州、上海这种大城市设研发中心，能帮忙吗？", ["慈溪"]),  # examples, not places asked about
+    ("在杭州等地设研发机构有奖励吗", []),
+    ("慈溪和余姚的技改奖励分别是多少?", ["余姚", "慈溪"]),
+])
+def test_places_given_as_examples_are_not_asked_about(question, places):
+    assert read_question(question).places == places
+
+
+@pytest.mark.parametrize("question, fields", [
+    ("这份通知是哪个单位发的，什么时候发的？", ["issuer", "date"]),
+    ("实施方案是哪级政府印发的？", ["issuer"]),
+    ("市政府办公室印发的这个意见奖励多少？", []),  # names the issuer, does not ask for it
+])
+def test_who_issued_and_when_in_everyday_words(question, fields):
+    assert read_question(question).meta_fields == fields
 
 
 def test_metadata_phrases_are_the_asking_stretches():

@@ -113,6 +113,18 @@ def test_the_publication_date_is_answered_where_the_page_gives_it(policy_assista
     assert not answer.refused and said in answer.text, answer.text
 
 
+def test_a_question_naming_a_document_and_article_is_a_lookup_not_a_clause_list(policy_assistant):
+    answer = policy_assistant.ask("余政发〔2020〕26号第2条里，对“350”培育企业通过哪些途径给专项资金支持？")
+    assert not answer.refused and answer.mode != "items", answer.text
+    assert "担保贷款、项目融资贴息" in answer.text and all(c.source.startswith("10_") for c in answer.citations)
+
+
+def test_addressees_and_a_bare_document_number_are_never_quoted(policy_assistant):
+    answer = policy_assistant.ask("浙政发〔2018〕43号里，“互联网+”领域是以什么为标志的？")
+    assert not answer.refused and "“城市大脑”为标志" in answer.text
+    assert "各市、县" not in answer.text and "浙政发〔2018〕43号[" not in answer.text, answer.text
+
+
 def test_a_document_named_by_a_number_the_corpus_lacks_is_refused(policy_assistant):
     answer = policy_assistant.ask("慈科〔2024〕53号规定的2024年度产业创新服务综合体和企业创新联合体申报条件有哪些？")
     assert answer.refused and "慈科〔2024〕53号文件中的这项内容" in answer.text and answer.citations
