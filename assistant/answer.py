@@ -201,7 +201,7 @@ def distinguishing(reading: Reading, words: list[str], idf: IDF) -> list[str]:
     return found
 
 
-def mentions(word: str, sentence: Sentence) -> bool:
+def _mentions(word: str, sentence: Sentence) -> bool:
     return word.lower() in sentence.norm.lower()
 
 
@@ -291,7 +291,7 @@ def _answer_each_aspect(found: Candidates, chosen: list[Sentence], usable: list[
         aspects += [partial(_about_year, found, year) for year in years]
     aspects += [partial(_on_side, figure, side)
                 for figure, sides in found.bounds.items() if len(sides) > 1 for side in sorted(sides)]
-    aspects += [partial(mentions, word) for word in found.compared]
+    aspects += [partial(_mentions, word) for word in found.compared]
     extra: list[Sentence] = []
     close = chosen[0].similarity - _YEAR_CLOSE  # as near the question as the best: the same clause in the other year
     kinds = [f for f in found.wanted if f.key.startswith("k:")]

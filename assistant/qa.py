@@ -222,6 +222,8 @@ class Assistant:
         best passage by words for the question asked about it alone, when
         the passages found do not already hold it: a passage about one
         thing seldom ranks high for a question naming two."""
+        if not reading.compared:
+            return []
         known = [w for w in tokenize(reading.text) if self.keywords.known(w)]
         words = distinguishing(reading, known, self.keywords.idf)
         extra: list[Passage] = []
