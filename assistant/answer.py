@@ -48,7 +48,7 @@ _PART_ENOUGH = 0.5  # a sentence added for a sub-question must cover this share 
 _RELATIVE_TIME = re.compile(r"今年|去年|明年|本年度|当年|近年来|目前|下步|下一步|近两年")
 _DEADLINE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日[^。；]{0,12}?(截止|前|之前|止)|截止(时间|日期)?(为|至|到)?\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 # Lines of a document's head that answer nothing: its addressees and its bare 文号.
-_ADDRESSEES = re.compile(r"\s*各[^。；;]{1,80}[:：]\s*$")
+_ADDRESSEES = re.compile(r"\s*各[^。；;]{1,200}[:：]\s*$")
 _BARE_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[【(（]\d{4}[〕\]】)）]\s*\d+\s*号")
 _REVIEW = re.compile(r"回顾|成就|主要工作")
 _ONE_OFF = re.compile(r"公示|名单|拟认定|拟入选")
@@ -76,11 +76,14 @@ class Choice:
 
 
 def facets(reading: Reading, words: list[str], idf: IDF) -> list[Facet]:
+    """The question's facets; a year that only names a work report (2023年
+    政府工作报告里，2022年…) is not one of the years asked about."""
     year_words = {str(y) for y in reading.years}
     out = [Facet(f"w:{w}", idf(w)) for w in dict.fromkeys(words) if w not in year_words and idf(w) > 0]
     mean = sum(f.weight for f in out) / len(out) if out else 1.0
     out += [Facet(f"k:{kind}", _KIND_WEIGHT * mean) for kind in reading.kinds]
-    out += [Facet(f"y:{year}", _YEAR_WEIGHT * mean) for year in reading.years]
+    asked = [y for y in reading.years if y not in reading.report_years] or reading.years
+    out += [Facet(f"y:{year}", _YEAR_WEIGHT * mean) for year in asked]
     return out
 
 

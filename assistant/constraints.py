@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .answer import Choice, attribution, context_of, reports_earlier_years
+from .answer import Choice, attribution, context_of, reports_earlier_years, years_reported
 from .documents import Answer
 from .normalize import normalize
 from .reading import LEVEL, Reading, jurisdiction, provides
@@ -24,6 +24,7 @@ _KIND_NAMES = {
     "who": "具体的单位或人员", "phone": "联系电话", "address": "地址", "figure": "具体数字",
 }
 
+_DOC_NUMBER_YEAR = re.compile(r"[〔\[(（【]\s*(?:19|20)\d\d\s*[〕\])）】]")
 # "What document is 慈政办发〔2024〕57号": a sentence citing it by number answers that.
 _ASKS_WHICH_DOCUMENT = re.compile(r"(什么|哪个|哪份|哪一个)文件|全称|全名|名称|标题|叫什么")
 
@@ -49,12 +50,12 @@ def unmet(reading: Reading, passages: list[Passage], choice: Choice, names: Sequ
 def _unmet_scope(reading: Reading, passages: list[Passage], choice: Choice) -> list[str]:
     missing = []
     for year in reading.years:
-        if not any(_year_holds(str(year), s, passages[s.passage_rank]) for s in choice.sentences):
+        if not any(_year_holds(year, s, passages[s.passage_rank], reading) for s in choice.sentences):
             missing.append(f"{year}年")
     for place in reading.places:
         if not any(_place_holds(place, s, passages[s.passage_rank]) for s in choice.sentences):
             missing.append(place)
-    if reading.years and not missing and any(_other_year(reading.years, s, passages[s.passage_rank])
+    if reading.years and not missing and any(_other_year(reading, s, passages[s.passage_rank])
                                              for s in choice.sentences):
         missing.append("、".join(f"{y}年" for y in reading.years))
     for level in reading.levels:
@@ -68,21 +69,25 @@ def _unmet_scope(reading: Reading, passages: list[Passage], choice: Choice) -> l
     return missing
 
 
-def _year_holds(year: str, sentence: Sentence, passage: Passage) -> bool:
-    """In the sentence, its passage, or its document's title or date (a
-    work report's reviewed year included), unless the sentence names only
-    earlier years."""
-    if reports_earlier_years(sentence.norm, year):
+def _year_holds(year: int, sentence: Sentence, passage: Passage, reading: Reading) -> bool:
+    """In the sentence, or its document's title, date or heading path, or
+    its passage outside a 文号 (〔2023〕 dates another document), unless the
+    sentence names only earlier years. A work report's review speaks of the
+    year it reviews, not of the year it was delivered in, unless the
+    question names the report by that year (2023年政府工作报告)."""
+    if reports_earlier_years(sentence.norm, str(year)):
         return False
-    return year in sentence.norm or year in context_of(passage) or year in normalize(passage.chunk.text)
+    context = context_of(passage) if year in reading.report_years else years_reported(passage)
+    text = _DOC_NUMBER_YEAR.sub("", normalize(passage.chunk.text))
+    return str(year) in sentence.norm or str(year) in context or str(year) in text
 
 
-def _other_year(years: list[int], sentence: Sentence, passage: Passage) -> bool:
+def _other_year(reading: Reading, sentence: Sentence, passage: Passage) -> bool:
     """A sentence quoted beside one about the asked year, from a document
     of another time (a 2018 clause beside a 2021 one); a document written
     the year after the asked one may report on it."""
     written = passage.chunk.meta.year
-    return not any(_year_holds(str(y), sentence, passage) or written in (y, y + 1) for y in years)
+    return not any(_year_holds(y, sentence, passage, reading) or written in (y, y + 1) for y in reading.years)
 
 
 def _place_holds(place: str, sentence: Sentence, passage: Passage) -> bool:

@@ -82,6 +82,8 @@ def metadata_phrases(text: str) -> list[str]:
 
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=\s*(?:年|版|年度))")
+# 2023年(的)(慈溪市)(政府)工作报告: the year names the report, delivered that year, not the year it reviews.
+_REPORT_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*年\s*的?(?:慈溪市?)?(?:政府)?工作报告")
 # 慈科〔2024〕53号 (any bracket): up to six characters before it, its year and number.
 _DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{0,6})\s*[〔\[(（【]\s*((?:19|20)\d\d)\s*[〕\])）】]\s*第?(\d{1,4})\s*号")
 # What a programme's name ends with (海鸥创新券, 科创贷, 上林英才计划): the words before it name it.
@@ -158,6 +160,7 @@ class Reading:
     quoted: list[str] = field(default_factory=list)  # phrases the question quotes
     articles: list[int] = field(default_factory=list)  # articles named by number (第三条 → 3)
     compared: list[str] = field(default_factory=list)  # two things a comparison names (综合体, 联合体)
+    report_years: list[int] = field(default_factory=list)  # years naming a work report (2023年政府工作报告)
 
     @property
     def asks_metadata(self) -> bool:
@@ -185,6 +188,7 @@ def read_question(question: str) -> Reading:
         quoted=_QUOTED.findall(text),
         articles=[int(n) for n in _ARTICLE.findall(text)],
         compared=compared_things(text),
+        report_years=sorted({int(y) for y in _REPORT_YEAR.findall(text)}),
     )
 
 

@@ -247,6 +247,16 @@ def test_who_issued_and_when_in_everyday_words(question, fields):
     assert read_question(question).meta_fields == fields
 
 
+@pytest.mark.parametrize("question, years, report_years", [
+    ("2023年政府工作报告说慈溪地区生产总值多少？", [2023], [2023]),
+    ("2023年慈溪政府工作报告里，2022年地区生产总值是多少？", [2022, 2023], [2023]),
+    ("慈溪2023年全年地区生产总值是多少？", [2023], []),
+])
+def test_a_year_naming_a_work_report_is_told_apart(question, years, report_years):
+    reading = read_question(question)
+    assert (reading.years, reading.report_years) == (years, report_years)
+
+
 def test_metadata_phrases_are_the_asking_stretches():
     assert metadata_phrases("2023年产业政策意见是哪天发布的？") == ["哪天发布"]
     assert metadata_phrases("上林英才计划资助多少？") == []

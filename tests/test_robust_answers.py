@@ -125,6 +125,20 @@ def test_addressees_and_a_bare_document_number_are_never_quoted(policy_assistant
     assert "各市、县" not in answer.text and "浙政发〔2018〕43号[" not in answer.text, answer.text
 
 
+@pytest.mark.parametrize("question", [
+    "慈溪2023年全年地区生产总值是多少，增长多少？",  # the 2023 report reviews 2022
+    "2023年度浙江省科技型中小企业一共备案了多少家？",  # 〔2023〕 in a cited 文号 dates that document
+])
+def test_a_year_only_a_report_date_or_a_cited_number_holds_is_refused(policy_assistant, question):
+    answer = policy_assistant.ask(question)
+    assert answer.refused and "没有关于2023年的这项内容" in answer.text and answer.citations, answer.text
+
+
+def test_a_work_report_named_by_its_year_answers_for_the_year_it_reviews(policy_assistant):
+    answer = policy_assistant.ask("2023年政府工作报告说慈溪地区生产总值多少？")
+    assert not answer.refused and "2521.6亿元" in answer.text, answer.text
+
+
 def test_a_document_named_by_a_number_the_corpus_lacks_is_refused(policy_assistant):
     answer = policy_assistant.ask("慈科〔2024〕53号规定的2024年度产业创新服务综合体和企业创新联合体申报条件有哪些？")
     assert answer.refused and "慈科〔2024〕53号文件中的这项内容" in answer.text and answer.citations
