@@ -387,6 +387,18 @@ def _trim(sentence: Sentence, budget: int) -> Sentence:
                     similarity=sentence.similarity, fit=sentence.fit)
 
 
+def whole_clauses(sentence: Sentence) -> Sentence | None:
+    """The clauses of a sentence an excerpt cuts off that precede the clause
+    the cut runs through (固定资产投资807.78亿元,年均增长22.2%, of …每年上一个
+    百亿台), verbatim; None when no whole clause precedes the cut."""
+    cut = max(sentence.text.rfind(","), sentence.text.rfind("，"))
+    if cut <= 0:
+        return None
+    text = sentence.text[: cut + 1]
+    return Sentence(sentence.passage_rank, sentence.start, sentence.start + cut + 1, text, normalize(text),
+                    truncated=True, similarity=sentence.similarity, fit=sentence.fit)
+
+
 # --- the answer text ----------------------------------------------------------------
 
 
@@ -480,7 +492,9 @@ def _notes(citations: list[Citation], chosen: list[Sentence], numbers: dict[int,
         relative = _RELATIVE_TIME.search(texts)
         if relative and citation.date[:4].isdigit():
             notes.append(f"[{citation.n}]成文于{cn_date(citation.date)}，文中“{relative.group(0)}”以该日期为准")
-        if citation.is_excerpt:
+        if any(s.truncated for s in chosen if s.passage_rank == rank):
+            notes.append(f"[{citation.n}]所引句子在节选处中断，其后内容未收录")
+        elif citation.is_excerpt:
             notes.append(f"[{citation.n}]为节选文本")
         if general and _ONE_OFF.search(citation.title) and passages[rank].chunk.meta.doc_type == "通知公告":
             notes.append(f"[{citation.n}]是一次性公示，只反映当批情况")

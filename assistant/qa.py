@@ -25,7 +25,18 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from .answer import IDF, Choice, candidates, choose, compose, context_of, distinguishing, llm_citations, refusal
+from .answer import (
+    IDF,
+    Choice,
+    candidates,
+    choose,
+    compose,
+    context_of,
+    distinguishing,
+    llm_citations,
+    refusal,
+    whole_clauses,
+)
 from .config import LLMConfig, Settings
 from .constraints import cut_off, near_miss, unmet
 from .corrections import Correction, correct
@@ -278,8 +289,11 @@ class Assistant:
         names = learnt + self._unknown_programmes(reading, learnt)
         cut = _cut_off_answer(sentences, choice, names + [w for w in cut_words(reading.text) if len(w) >= 3])
         if cut is not None:
-            partial = compose(reading.question, top, [cut], dt.date.today())
-            return cut_off(reading.question, cut, top[cut.passage_rank], partial)
+            head = whole_clauses(cut)
+            if head is None or not _answered_before_cut(reading, head, cut):
+                partial = compose(reading.question, top, [cut], dt.date.today())
+                return cut_off(reading.question, cut, top[cut.passage_rank], partial)
+            choice = replace(choice, sentences=[head])
         if not models.answers(evidence):
             return refusal(reading.question, contact)
         answer = compose(reading.question, top, choice.sentences, dt.date.today(),
@@ -426,6 +440,14 @@ def _cut_off_answer(sentences: list[Sentence], choice: Choice, names: list[str])
         if holding and all(s.truncated for s in holding) and not any(name in s.norm for s in choice.sentences):
             return holding[0]
     return None
+
+
+def _answered_before_cut(reading: Reading, head: Sentence, cut: Sentence) -> bool:
+    """Do the whole clauses before an excerpt's cut hold what is asked: every
+    asked kind of figure, and every word of the question the cut sentence
+    holds (none is only in the clause the cut runs through)?"""
+    words = [w for w in cut_words(reading.text) if len(w) > 1 and not _QUESTION_WORD.search(w)]
+    return all(provides(head.norm, k) for k in reading.kinds) and all(w in head.norm for w in words if w in cut.norm)
 
 
 def _asks_clause(reading: Reading) -> bool:

@@ -7,6 +7,7 @@ questions; an older version of a policy is named as such."""
 from __future__ import annotations
 
 import pytest
+from conftest import CORPUS
 
 PLAIN = "研发机构认定奖励每家多少钱？"
 
@@ -67,6 +68,20 @@ def test_a_year_the_documents_do_not_cover_is_refused(policy_assistant):
 def test_another_batch_is_refused(policy_assistant):
     answer = policy_assistant.ask("2022年度第二批慈溪市企业研发机构认定了几家？")
     assert answer.refused and "第2批" in answer.text
+
+
+def test_what_an_excerpt_states_before_its_cut_is_answered_from_the_whole_clauses(policy_assistant):
+    answer = policy_assistant.ask("2023年慈溪鼓励5G、区块链这些新技术应用，软硬件投入要达到多少？")
+    assert not answer.refused, answer.text
+    assert "软硬件投入达到30万元以上的,[1]" in answer.text and "给予不" not in answer.text
+    assert "[1]所引句子在节选处中断，其后内容未收录" in answer.text
+    quote = answer.citations[0].quote
+    assert quote.endswith("30万元以上的,") and quote in (CORPUS / answer.citations[0].source).read_text(encoding="utf-8")
+
+
+def test_what_follows_the_cut_is_refused_as_cut_off(policy_assistant):
+    answer = policy_assistant.ask("2023年慈溪新一代信息技术应用，按软硬件投入额给予多少奖励？")
+    assert answer.refused and "截断处原文" in answer.text and answer.text.rstrip().endswith("给予不[1]")
 
 
 def test_a_programme_cut_off_where_the_excerpt_ends_is_not_answered_with_another(policy_assistant):
