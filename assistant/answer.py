@@ -50,6 +50,11 @@ _DEADLINE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日[^。�
 # Lines of a document's head that answer nothing: its addressees and its bare 文号.
 _ADDRESSEES = re.compile(r"\s*各[^。；;]{1,200}[:：]\s*$")
 _BARE_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[【(（]\d{4}[〕\]】)）]\s*\d+\s*号")
+# Words a question and a document use for the same thing (需要满足哪些条件 / 二、申报要求).
+_ALIKE = {"条件": ("要求", "资格"), "要求": ("条件",), "资格": ("条件",)}
+# A numbered list item (1、 2. (3)), and questions asking for several things.
+_LIST_ITEM = re.compile(r"\s*(?:\d{1,2}\s*[、.．](?!\d)|[(（]\d{1,2}[)）])")
+_ASKS_MANY = re.compile(r"哪些|哪几|几类|几种|几个方面|几项|什么条件|什么要求|哪方面")
 _REVIEW = re.compile(r"回顾|成就|主要工作")
 _ONE_OFF = re.compile(r"公示|名单|拟认定|拟入选")
 
@@ -124,9 +129,10 @@ def covers(facet: Facet, sentence: Sentence, context: str) -> float:
         if reports_earlier_years(sentence.norm, value):
             return 0.0
         return 1.0 if value in sentence.norm or value in context else 0.0
-    if value in sentence.norm.lower():
+    alike = (value, *_ALIKE.get(value, ()))
+    if any(v in sentence.norm.lower() for v in alike):
         return 1.0
-    return 0.5 if value in context.lower() else 0.0
+    return 0.5 if any(v in context.lower() for v in alike) else 0.0
 
 
 @dataclass
@@ -140,6 +146,7 @@ class Candidates:
     parts: list[list[Facet]] = field(default_factory=list)  # each sub-question's own facets
     bounds: dict[str, set[str]] = field(default_factory=dict)  # figures the question bounds (see ``bounds``)
     compared: list[str] = field(default_factory=list)  # the word naming each thing compared (see ``distinguishing``)
+    many: bool = False  # the question asks for several things (哪些条件, 分哪几类): a list is quoted whole
 
     @property
     def total(self) -> float:
@@ -187,6 +194,7 @@ def candidates(reading: Reading, passages: list[Passage], sentences: list[Senten
             sentence.usable = False  # 各有关单位: or 浙政发〔2018〕43号 on its own answers nothing
     found.bounds = bounds(reading.text)
     found.compared = distinguishing(reading, words, idf)
+    found.many = bool(_ASKS_MANY.search(reading.text))
     for sentence in sentences:
         if _other_side(found.bounds, bounds(sentence.norm)):
             sentence.usable = False  # 50万元以下 when the question asks about 50万元以上
@@ -265,6 +273,8 @@ def choose(found: Candidates, budget: int) -> Choice | None:
     chosen += _answer_each_part(found, chosen, usable, budget)
     chosen += _answer_each_aspect(found, chosen, usable, budget)
     chosen += _headings_bring_next(chosen, usable, budget)
+    if found.many:
+        chosen += _whole_lists(chosen, usable, budget)
     return _choice(found, chosen, best.fit)
 
 
@@ -370,6 +380,34 @@ def _headings_bring_next(chosen: list[Sentence], pool: list[Sentence], budget: i
         if follow and follow not in chosen and follow not in extra and _used(chosen + extra) + len(follow.text) <= budget:
             extra.append(follow)
     return extra
+
+
+def _whole_lists(chosen: list[Sentence], pool: list[Sentence], budget: int) -> list[Sentence]:
+    """The other items of a numbered list (1、… 2、… 3、…) one chosen
+    sentence belongs to, in the same passage, as far as the budget allows:
+    for a question asking for several things, one item is not the answer."""
+    extra: list[Sentence] = []
+    for sentence in [s for s in chosen if _LIST_ITEM.match(s.text)]:
+        passage = sorted((s for s in pool if s.passage_rank == sentence.passage_rank), key=lambda s: s.start)
+        at = next((i for i, s in enumerate(passage) if s.start == sentence.start), None)
+        if at is None:
+            continue
+        run = _items_around(passage, at)
+        for item in run:
+            if item not in chosen and item not in extra and _used(chosen + extra) + len(item.text) <= budget:
+                extra.append(item)
+    return extra
+
+
+def _items_around(passage: list[Sentence], at: int) -> list[Sentence]:
+    """The contiguous list items before and after position ``at``."""
+    start = at
+    while start > 0 and _LIST_ITEM.match(passage[start - 1].text):
+        start -= 1
+    end = at
+    while end + 1 < len(passage) and _LIST_ITEM.match(passage[end + 1].text):
+        end += 1
+    return passage[start:end + 1]
 
 
 def _used(chosen: list[Sentence]) -> int:

@@ -211,6 +211,24 @@ def test_a_comparison_quotes_both_years(policy_assistant):
     assert {c.date[:4] for c in answer.citations} == {"2024", "2025"}
 
 
+@pytest.mark.parametrize("question", [
+    "桥头镇智能家电综合体依托单位的申报要求有哪些？",
+    "我们想当桥头镇智能家电综合体的运营依托单位，需要满足哪些条件？",  # 条件 asked, 申报要求 written
+])
+def test_a_question_asking_for_several_things_gets_the_whole_list(policy_assistant, question):
+    answer = policy_assistant.ask(question)
+    assert not answer.refused, answer.text
+    for item in ("1、在慈溪市内登记注册。", "两名专职管理人员", "完善的财务管理制度", "4、优先考虑行业协会"):
+        assert item in answer.text, (item, answer.text)
+    assert "主要职责" not in answer.text
+
+
+def test_a_question_asking_for_one_thing_gets_one_item(policy_assistant):
+    answer = policy_assistant.ask("桥头镇综合体依托单位至少要配备几名专职管理人员？")
+    assert not answer.refused and "两名专职管理人员" in answer.text
+    assert "1、在慈溪市内登记注册" not in answer.text, answer.text
+
+
 def test_a_comparison_of_years_finds_each_in_the_report_reviewing_it(policy_assistant):
     """The 2022 report reviews 2021 and the 2023 report reviews 2022: the
     2022 report's review is no answer for 2022."""
