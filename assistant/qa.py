@@ -457,8 +457,12 @@ def _asks_clause(reading: Reading) -> bool:
 
 def _names_document(reading: Reading, passage: Passage, idf: IDF, words: list[str]) -> bool:
     """Does the question name this passage's document (its title, 文号 or
-    date), so that a question about its metadata is about this one?"""
+    date), so that a question about its metadata is about this one? A
+    single year it names must be the document's (the 2023 policy is not
+    the 2022 one a question asks the 文号 of)."""
     context = context_of(passage)
+    if len(reading.years) == 1 and str(reading.years[0]) not in context:
+        return False
     total = sum(idf(w) for w in words) or 1.0
     return sum(idf(w) for w in words if w in context) / total >= _NAMES_DOCUMENT
 

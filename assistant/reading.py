@@ -46,6 +46,10 @@ ASKED_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"电话|号码|联系方式|传真"),
         re.compile(r"\d{7,}|\d{3,4}-\d{7,8}"),
     ),
+    "doc_number": (
+        re.compile(r"文号|发文字号|发文号"),
+        re.compile(r"[〔\[(（【]\s*(?:19|20)\d\d\s*[〕\])）】]\s*第?\d+\s*号"),
+    ),
     "address": (
         re.compile(r"地址|寄到|在哪(里|儿)?(办|交|递)|邮编"),
         re.compile(r"(路|街|大道|号|室|邮编|邮政编码)"),

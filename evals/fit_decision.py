@@ -81,13 +81,13 @@ def gather_all(assistant, questions: list[Question]) -> list[Case]:
     return cases
 
 
-def fit_linear(x: np.ndarray, y: np.ndarray, features: list[str], balanced: bool) -> LinearModel:
+def fit_linear(x: np.ndarray, y: np.ndarray, features: list[str], balanced: bool, c: float = 1.0) -> LinearModel:
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
     scaler = StandardScaler().fit(x)
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
-    regression = LogisticRegression(C=1.0, class_weight="balanced" if balanced else None, max_iter=2000)
+    regression = LogisticRegression(C=c, class_weight="balanced" if balanced else None, max_iter=2000)
     regression.fit((x - scaler.mean_) / scale, y)
     return LinearModel(features, [float(v) for v in scaler.mean_], [float(v) for v in scale],
                        [float(v) for v in regression.coef_[0]], float(regression.intercept_[0]))
@@ -124,6 +124,7 @@ def _right(case: Case, result: Result, answers: bool) -> bool:
     return not refused if case.question.answerable else refused
 
 
+EVIDENCE_C = 0.1  # the answerability model's L2 strength (sklearn C): chosen on dev CV among 1, 0.3, 0.1, 0.03
 UNANSWERABLE_COST = 2  # answering an out-of-scope question costs as much as refusing this many answerable ones
 
 
@@ -160,10 +161,10 @@ def answerable_model(cases: list[Case], results: list[Result], folds: int) -> tu
     y = np.array([int(c.question.answerable) for c in cs])
     oof = np.zeros(len(y))
     for train, held in StratifiedKFold(folds, shuffle=True, random_state=0).split(x, y):
-        model = fit_linear(x[train], y[train], EVIDENCE_FEATURES, balanced=True)
+        model = fit_linear(x[train], y[train], EVIDENCE_FEATURES, balanced=True, c=EVIDENCE_C)
         oof[held] = [model.probability(list(v)) for v in x[held]]
     threshold = best_threshold(list(oof), cs, rs)
-    return fit_linear(x, y, EVIDENCE_FEATURES, balanced=True), threshold
+    return fit_linear(x, y, EVIDENCE_FEATURES, balanced=True, c=EVIDENCE_C), threshold
 
 
 def cross_validated(assistant, cases: list[Case], folds: int) -> list[tuple[Result, bool]]:

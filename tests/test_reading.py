@@ -30,7 +30,7 @@ from assistant.reading import (
         ("宁波市科技局的联系电话是多少？", ["phone"], [], ["宁波"], [], []),
         ("这份答复是哪个部门印发的？", ["who"], [], [], [], ["issuer"]),
         ("这个文件还有效吗？", [], [], [], [], ["validity"]),
-        ("答复的文号是什么？", [], [], [], [], ["doc_number"]),
+        ("答复的文号是什么？", ["doc_number"], [], [], [], ["doc_number"]),
         ("这份文件是什么时候印发的？", [], [], [], [], ["date"]),
         ("文件的全称是什么？", [], [], [], [], ["title"]),
         ("是全文吗？", [], [], [], [], ["completeness"]),
@@ -255,6 +255,12 @@ def test_who_issued_and_when_in_everyday_words(question, fields):
 def test_a_year_naming_a_work_report_is_told_apart(question, years, report_years):
     reading = read_question(question)
     assert (reading.years, reading.report_years) == (years, report_years)
+
+
+def test_a_document_number_is_a_kind_of_answer():
+    assert "doc_number" in asked_kinds("2022年政策意见的文号是什么?")
+    assert provides("根据《通知》(慈政办发〔2022〕38号)精神", "doc_number")
+    assert not provides("根据2022年政策意见精神", "doc_number")
 
 
 def test_metadata_phrases_are_the_asking_stretches():

@@ -154,6 +154,13 @@ def test_a_work_report_named_by_its_year_answers_for_the_year_it_reviews(policy_
     assert not answer.refused and "2521.6亿元" in answer.text, answer.text
 
 
+def test_a_document_of_another_year_is_not_the_one_whose_number_is_asked(policy_assistant):
+    """The corpus holds the 2023 policy, not the 2022 one: its metadata is no answer."""
+    answer = policy_assistant.ask("2022年慈溪推进产业高质量发展政策意见的文号是什么？")
+    assert "2023年慈溪市推进产业高质量发展的政策意见》没有标注文号" not in answer.text
+    assert answer.refused or "慈政办发〔2022〕38号" in answer.text, answer.text
+
+
 def test_a_document_named_by_a_number_the_corpus_lacks_is_refused(policy_assistant):
     answer = policy_assistant.ask("慈科〔2024〕53号规定的2024年度产业创新服务综合体和企业创新联合体申报条件有哪些？")
     assert answer.refused and "慈科〔2024〕53号文件中的这项内容" in answer.text and answer.citations
