@@ -272,7 +272,7 @@ def choose(found: Candidates, budget: int) -> Choice | None:
         chosen.append(follow)
     chosen += _answer_each_part(found, chosen, usable, budget)
     chosen += _answer_each_aspect(found, chosen, usable, budget)
-    chosen += _headings_bring_next(chosen, usable, budget)
+    chosen += _headings_bring_next(found, chosen, budget)
     if found.many:
         chosen += _whole_lists(chosen, usable, budget)
     return _choice(found, chosen, best.fit)
@@ -368,18 +368,32 @@ def _choice(found: Candidates, chosen: list[Sentence], fit: float) -> Choice:
     )
 
 
-def _headings_bring_next(chosen: list[Sentence], pool: list[Sentence], budget: int) -> list[Sentence]:
+def _headings_bring_next(found: Candidates, chosen: list[Sentence], budget: int) -> list[Sentence]:
     """A short heading-like sentence (2.加大数字经济服务业培育力度。) brings
-    the sentence after it, which holds the rule."""
+    the sentence after it, which holds the rule; when an excerpt cuts that
+    one off, its whole clauses before the cut, unless a word asked is only
+    in the clause the cut runs through."""
     extra: list[Sentence] = []
     for sentence in chosen:
         if len(sentence.text) >= _HEADING_LIKE:
             continue
-        after = [s for s in pool if s.passage_rank == sentence.passage_rank and s.start >= sentence.end]
+        after = [s for s in found.sentences if s.passage_rank == sentence.passage_rank and s.start >= sentence.end]
         follow = min(after, key=lambda s: s.start) if after else None
+        if follow is not None and follow.truncated:
+            follow = _before_cut(found, follow)
+        elif follow is not None and not follow.usable:
+            follow = None
         if follow and follow not in chosen and follow not in extra and _used(chosen + extra) + len(follow.text) <= budget:
             extra.append(follow)
     return extra
+
+
+def _before_cut(found: Candidates, sentence: Sentence) -> Sentence | None:
+    head = whole_clauses(sentence)
+    words = [f.key[2:] for f in found.wanted if f.key.startswith("w:")]
+    if head is None or any(w in sentence.norm and w not in head.norm for w in words):
+        return None
+    return head
 
 
 def _whole_lists(chosen: list[Sentence], pool: list[Sentence], budget: int) -> list[Sentence]:

@@ -48,6 +48,24 @@ def unmet(reading: Reading, passages: list[Passage], choice: Choice, names: Sequ
     return missing
 
 
+def of_the_asked_time(reading: Reading, passages: list[Passage], sentences: list[Sentence],
+                      words: Sequence[str]) -> list[Sentence]:
+    """The sentences to quote when the likeliest is about the asked year and
+    others come from a document of another time (a 2021 heading beside the
+    2023 clause asked about): those about the asked year, unless the others
+    hold a word of the question (``words``) they lack: then the asked year's
+    text does not say it, all stay, and the refusal says so."""
+    if not reading.years or not sentences:
+        return sentences
+    best = max(sentences, key=lambda s: s.fit)
+    if _other_year(reading, best, passages[best.passage_rank]):
+        return sentences
+    kept = [s for s in sentences if not _other_year(reading, s, passages[s.passage_rank])]
+    dropped = " ".join(s.norm for s in sentences if s not in kept)
+    said = " ".join(s.norm for s in kept)
+    return sentences if any(w in dropped and w not in said for w in words) else kept
+
+
 def _unmet_scope(reading: Reading, passages: list[Passage], choice: Choice) -> list[str]:
     missing = []
     for year in reading.years:

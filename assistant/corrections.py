@@ -52,7 +52,7 @@ def correct(question: str, texts: list[str], cut: Callable[[str], list[str]],
     for match in _CJK_RUN.finditer(question):
         run = match.group(0)
         cuts = _cuts(cut(run), is_word)
-        found += _corrections_in(run, texts, cuts)
+        found += _corrections_in(run, texts, cuts, is_word)
     for c in found:
         question = question.replace(c.typed, c.meant)
     return question, found
@@ -70,7 +70,8 @@ def _cuts(tokens: list[str], is_word: Callable[[str], bool]) -> set[int]:
     return inside
 
 
-def _corrections_in(run: str, texts: list[str], inside: set[int]) -> list[Correction]:
+def _corrections_in(run: str, texts: list[str], inside: set[int],
+                    is_word: Callable[[str], bool] | None = None) -> list[Correction]:
     out: list[Correction] = []
     size = min(_MAX, len(run))
     while size >= _MIN:
@@ -80,7 +81,7 @@ def _corrections_in(run: str, texts: list[str], inside: set[int]) -> list[Correc
                 continue
             if any(c.typed in typed or typed in c.typed for c in out) or any(typed in t for t in texts):
                 continue
-            meant = _sounds_like(typed, texts)
+            meant = _sounds_like(typed, texts, is_word)
             if meant:
                 out.append(Correction(typed, meant))
         size -= 1
@@ -102,7 +103,16 @@ def _only_particles(typed: str, candidate: str) -> bool:
     return all(a in _PARTICLES and b in _PARTICLES for a, b in zip(typed, candidate) if a != b)
 
 
-def _sounds_like(typed: str, texts: list[str]) -> str | None:
+def _splits_a_word(text: str, start: int, typed: str, is_word: Callable[[str], bool] | None) -> bool:
+    """Does a candidate whose first character is the corrected one start
+    inside a word of ``text`` (励新一代 of 鼓励新一代, for 里新一代)? Then it is
+    no term the text uses."""
+    if is_word is None or start == 0 or text[start] == typed[0]:
+        return False
+    return is_word(text[start - 1 : start + 1])
+
+
+def _sounds_like(typed: str, texts: list[str], is_word: Callable[[str], bool] | None = None) -> str | None:
     from rapidfuzz.distance import Levenshtein
 
     target = char_pinyin(typed)
@@ -114,6 +124,6 @@ def _sounds_like(typed: str, texts: list[str]) -> str | None:
             if len(candidate) < size or candidate == typed or not _CJK_RUN.fullmatch(candidate):
                 continue
             if sounds[i : i + size] == target and Levenshtein.distance(candidate, typed) <= size // 3 \
-                    and not _only_particles(typed, candidate):
+                    and not _only_particles(typed, candidate) and not _splits_a_word(text, i, typed, is_word):
                 return candidate
     return None

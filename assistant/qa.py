@@ -38,7 +38,7 @@ from .answer import (
     whole_clauses,
 )
 from .config import LLMConfig, Settings
-from .constraints import cut_off, near_miss, unmet
+from .constraints import cut_off, near_miss, of_the_asked_time, unmet
 from .corrections import Correction, correct
 from .decision import Evidence, Models
 from .documents import Answer, SourcePassage
@@ -296,6 +296,8 @@ class Assistant:
             choice = replace(choice, sentences=[head])
         if not models.answers(evidence):
             return refusal(reading.question, contact)
+        words = [w for w in tokenize(reading.text) if len(w) > 1 and self.keywords.known(w)]
+        choice = replace(choice, sentences=of_the_asked_time(reading, top, choice.sentences, words))
         answer = compose(reading.question, top, choice.sentences, dt.date.today(),
                          general=not _asks_announcement(reading), clause=_asks_clause(reading), newer=newer)
         missing = unmet(reading, top, choice, names)

@@ -76,6 +76,12 @@ def test_particles_that_sound_alike_are_no_typo():
     assert _sounds_like("的成果", ["期间获得成果可按规定互认"]) is None
     assert _sounds_like("的成果", ["期间得成果"]) is None
     assert _sounds_like("企业做", ["企业作为主体"]) is None
+
+
+def test_a_candidate_starting_inside_a_word_of_the_text_is_no_term():
+    # 里新一代 sounds like 励新一代, the tail of 鼓励 and 新一代: no term the text uses.
+    assert _sounds_like("里新一代", ["鼓励新一代信息技术"], is_word) is None
+    assert _sounds_like("甬易版", ["推进甬易办上线"], is_word) == "甬易办"  # same first character: a term's typo
     assert _sounds_like("科创代", ["推出科创贷等金融产品"]) == "科创贷"  # a real typo still is
 
 

@@ -79,6 +79,20 @@ def test_what_an_excerpt_states_before_its_cut_is_answered_from_the_whole_clause
     assert quote.endswith("30万元以上的,") and quote in (CORPUS / answer.citations[0].source).read_text(encoding="utf-8")
 
 
+def test_a_heading_brings_the_clauses_before_the_cut_and_another_years_heading_is_dropped(policy_assistant):
+    answer = policy_assistant.ask("2023年政策意见里新一代信息技术应用那条，投入门槛原文怎么写？")
+    assert not answer.refused, answer.text
+    assert "3.鼓励新一代信息技术在企业中的深度应用。" in answer.text and "30万元以上的," in answer.text
+    assert {c.date[:4] for c in answer.citations} == {"2023"}  # the 2021 heading beside it is not quoted
+    assert "已按" not in answer.text  # 里新一代 is no typo of 励新一代 (the tail of 鼓励)
+
+
+def test_another_years_clause_holding_what_the_asked_year_lacks_is_refused(policy_assistant):
+    """The 2021 copy is cut before its 六大重点细分行业 item; the 2018 one has it."""
+    answer = policy_assistant.ask("2021年四十条意见里，六大重点细分行业项目按设备投入额的多少比例奖励？")
+    assert answer.refused and "没有关于2021年的这项内容" in answer.text, answer.text
+
+
 def test_what_follows_the_cut_is_refused_as_cut_off(policy_assistant):
     answer = policy_assistant.ask("2023年慈溪新一代信息技术应用，按软硬件投入额给予多少奖励？")
     assert answer.refused and "截断处原文" in answer.text and answer.text.rstrip().endswith("给予不[1]")
