@@ -46,6 +46,10 @@ ASKED_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"电话|号码|联系方式|传真"),
         re.compile(r"\d{7,}|\d{3,4}-\d{7,8}"),
     ),
+    "duration": (
+        re.compile(r"多长时间|多久|几天|几个工作日|多少天|多少个工作日|几个月|期限多长"),
+        re.compile(r"(?<![月\d])\d+\s*(个工作日|工作日|个月|天|日|周|小时)"),
+    ),
     "doc_number": (
         re.compile(r"文号|发文字号|发文号"),
         re.compile(r"[〔\[(（【]\s*(?:19|20)\d\d\s*[〕\])）】]\s*第?\d+\s*号"),

@@ -263,6 +263,15 @@ def test_a_document_number_is_a_kind_of_answer():
     assert not provides("根据2022年政策意见精神", "doc_number")
 
 
+@pytest.mark.parametrize("text, held", [
+    ("请在5个工作日内提出", True), ("满3个月", True), ("30天内", True),
+    ("2025年5月8日", False), ("1月30日印发", False), ("3月份", False),  # dates, not spans of time
+])
+def test_a_span_of_time_is_a_kind_of_answer(text, held):
+    assert "duration" in asked_kinds("有异议多长时间内提?") and "duration" in asked_kinds("补助多久能到账?")
+    assert provides(text, "duration") is held
+
+
 def test_metadata_phrases_are_the_asking_stretches():
     assert metadata_phrases("2023年产业政策意见是哪天发布的？") == ["哪天发布"]
     assert metadata_phrases("上林英才计划资助多少？") == []

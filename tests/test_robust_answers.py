@@ -175,6 +175,11 @@ def test_a_document_of_another_year_is_not_the_one_whose_number_is_asked(policy_
     assert answer.refused or "慈政办发〔2022〕38号" in answer.text, answer.text
 
 
+def test_how_long_is_answered_with_the_span_of_time(policy_assistant):
+    answer = policy_assistant.ask("对研发机构认定公示名单有意见，怎么提、多长时间内提？")
+    assert not answer.refused and "5个工作日内" in answer.text and "书面形式" in answer.text, answer.text
+
+
 def test_a_document_named_by_a_number_the_corpus_lacks_is_refused(policy_assistant):
     answer = policy_assistant.ask("慈科〔2024〕53号规定的2024年度产业创新服务综合体和企业创新联合体申报条件有哪些？")
     assert answer.refused and "慈科〔2024〕53号文件中的这项内容" in answer.text and answer.citations
