@@ -80,7 +80,7 @@ _META_FIELDS: list[tuple[str, re.Pattern[str]]] = [
     ("title", re.compile(r"(文件|通知|意见|答复|办法|规定|建议)的?(全称|全名|标题|名称)|(全称|标题|全名)(是什么|叫什么)")),
     ("validity", re.compile(r"(还)?有效(吗|性)|废止|失效|被替代|现行")),
     ("code", re.compile(r"规范性文件(统一)?(编号|登记号|代码)|文件编号")),
-    ("completeness", re.compile(r"全文吗|是全文|完整吗|是不是全文|节选|摘录|不完整")),
+    ("completeness", re.compile(r"全文吗|是全文|完整的?吗|是不是(全文|完整)|节选|摘录|不完整|断在|断掉|截断|停在哪")),
 ]
 
 def metadata_phrases(text: str) -> list[str]:

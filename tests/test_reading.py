@@ -272,6 +272,11 @@ def test_a_span_of_time_is_a_kind_of_answer(text, held):
     assert provides(text, "duration") is held
 
 
+@pytest.mark.parametrize("question", ["这份意见是完整的吗？", "2023年政策意见到哪一句断掉了？", "资料库里的办法是不是全文？"])
+def test_whether_the_text_is_complete_in_everyday_words(question):
+    assert "completeness" in read_question(question).meta_fields
+
+
 def test_metadata_phrases_are_the_asking_stretches():
     assert metadata_phrases("2023年产业政策意见是哪天发布的？") == ["哪天发布"]
     assert metadata_phrases("上林英才计划资助多少？") == []
