@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -27,7 +27,7 @@ from cn2an import an2cn
 from .decision import LinearModel
 from .documents import Answer, Citation
 from .normalize import normalize
-from .reading import ASKED_KINDS, Reading, provides
+from .reading import ASKED_KINDS, DOC_NUMBER, Reading, provides
 from .retrieval import Passage
 from .sentences import Sentence
 from .versions import Supersession
@@ -49,7 +49,6 @@ _RELATIVE_TIME = re.compile(r"今年|去年|明年|本年度|当年|近年来|�
 _DEADLINE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日[^。；]{0,12}?(截止|前|之前|止)|截止(时间|日期)?(为|至|到)?\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 # Lines of a document's head that answer nothing: its addressees and its bare 文号.
 _ADDRESSEES = re.compile(r"\s*各[^。；;]{1,200}[:：]\s*$")
-_BARE_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[【(（]\d{4}[〕\]】)）]\s*\d+\s*号")
 # Words a question and a document use for the same thing (需要满足哪些条件 / 二、申报要求).
 _ALIKE = {"条件": ("要求", "资格"), "要求": ("条件",), "资格": ("条件",)}
 # A numbered list item (1、 2. (3)), and questions asking for several things.
@@ -190,7 +189,7 @@ def candidates(reading: Reading, passages: list[Passage], sentences: list[Senten
     for sentence in _named_articles(reading, passages, sentences):
         sentence.fit = 1.0  # the article the question names by number is what it asks about
     for sentence in sentences:
-        if _ADDRESSEES.match(sentence.norm) or _BARE_NUMBER.fullmatch(sentence.norm.strip()):
+        if _ADDRESSEES.match(sentence.norm) or DOC_NUMBER.fullmatch(sentence.norm.strip()):
             sentence.usable = False  # 各有关单位: or 浙政发〔2018〕43号 on its own answers nothing
     found.bounds = bounds(reading.text)
     found.compared = distinguishing(reading, words, idf)
@@ -380,20 +379,12 @@ def _headings_bring_next(found: Candidates, chosen: list[Sentence], budget: int)
         after = [s for s in found.sentences if s.passage_rank == sentence.passage_rank and s.start >= sentence.end]
         follow = min(after, key=lambda s: s.start) if after else None
         if follow is not None and follow.truncated:
-            follow = _before_cut(found, follow)
+            follow = clauses_before_cut(follow, [f.key[2:] for f in found.wanted if f.key.startswith("w:")])
         elif follow is not None and not follow.usable:
             follow = None
         if follow and follow not in chosen and follow not in extra and _used(chosen + extra) + len(follow.text) <= budget:
             extra.append(follow)
     return extra
-
-
-def _before_cut(found: Candidates, sentence: Sentence) -> Sentence | None:
-    head = whole_clauses(sentence)
-    words = [f.key[2:] for f in found.wanted if f.key.startswith("w:")]
-    if head is None or any(w in sentence.norm and w not in head.norm for w in words):
-        return None
-    return head
 
 
 def _whole_lists(chosen: list[Sentence], pool: list[Sentence], budget: int) -> list[Sentence]:
@@ -439,16 +430,21 @@ def _trim(sentence: Sentence, budget: int) -> Sentence:
                     similarity=sentence.similarity, fit=sentence.fit)
 
 
-def whole_clauses(sentence: Sentence) -> Sentence | None:
+def clauses_before_cut(sentence: Sentence, words: Sequence[str], kinds: Sequence[str] = ()) -> Sentence | None:
     """The clauses of a sentence an excerpt cuts off that precede the clause
     the cut runs through (固定资产投资807.78亿元,年均增长22.2%, of …每年上一个
-    百亿台), verbatim; None when no whole clause precedes the cut."""
+    百亿台), verbatim, when they hold what is asked: every asked kind, and
+    every one of ``words`` the cut sentence holds (none is only past the
+    last whole clause). None otherwise."""
     cut = max(sentence.text.rfind(","), sentence.text.rfind("，"))
     if cut <= 0:
         return None
     text = sentence.text[: cut + 1]
-    return Sentence(sentence.passage_rank, sentence.start, sentence.start + cut + 1, text, normalize(text),
+    head = Sentence(sentence.passage_rank, sentence.start, sentence.start + cut + 1, text, normalize(text),
                     truncated=True, similarity=sentence.similarity, fit=sentence.fit)
+    if not all(provides(head.norm, k) for k in kinds) or any(w in sentence.norm and w not in head.norm for w in words):
+        return None
+    return head
 
 
 # --- the answer text ----------------------------------------------------------------

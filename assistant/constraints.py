@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from .answer import Choice, attribution, context_of, reports_earlier_years, years_reported
 from .documents import Answer
 from .normalize import normalize
-from .reading import LEVEL, Reading, jurisdiction, provides
+from .reading import DOC_NUMBER, LEVEL, Reading, jurisdiction, provides
 from .retrieval import Passage
 from .sentences import Sentence
 
@@ -25,7 +25,6 @@ _KIND_NAMES = {
     "doc_number": "文号", "duration": "具体期限",
 }
 
-_DOC_NUMBER_YEAR = re.compile(r"[〔\[(（【]\s*(?:19|20)\d\d\s*[〕\])）】]")
 # "What document is 慈政办发〔2024〕57号": a sentence citing it by number answers that.
 _ASKS_WHICH_DOCUMENT = re.compile(r"(什么|哪个|哪份|哪一个)文件|全称|全名|名称|标题|叫什么")
 
@@ -97,7 +96,7 @@ def _year_holds(year: int, sentence: Sentence, passage: Passage, reading: Readin
     if reports_earlier_years(sentence.norm, str(year)):
         return False
     context = context_of(passage) if year in reading.report_years else years_reported(passage)
-    text = _DOC_NUMBER_YEAR.sub("", normalize(passage.chunk.text))
+    text = DOC_NUMBER.sub("", normalize(passage.chunk.text))
     return str(year) in sentence.norm or str(year) in context or str(year) in text
 
 

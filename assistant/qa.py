@@ -30,12 +30,12 @@ from .answer import (
     Choice,
     candidates,
     choose,
+    clauses_before_cut,
     compose,
     context_of,
     distinguishing,
     llm_citations,
     refusal,
-    whole_clauses,
 )
 from .config import LLMConfig, Settings
 from .constraints import cut_off, near_miss, of_the_asked_time, unmet
@@ -289,8 +289,9 @@ class Assistant:
         names = learnt + self._unknown_programmes(reading, learnt)
         cut = _cut_off_answer(sentences, choice, names + [w for w in cut_words(reading.text) if len(w) >= 3])
         if cut is not None:
-            head = whole_clauses(cut)
-            if head is None or not _answered_before_cut(reading, head, cut):
+            asked = [w for w in cut_words(reading.text) if len(w) > 1 and not _QUESTION_WORD.search(w)]
+            head = clauses_before_cut(cut, asked, reading.kinds)
+            if head is None:
                 partial = compose(reading.question, top, [cut], dt.date.today())
                 return cut_off(reading.question, cut, top[cut.passage_rank], partial)
             choice = replace(choice, sentences=[head])
@@ -442,14 +443,6 @@ def _cut_off_answer(sentences: list[Sentence], choice: Choice, names: list[str])
         if holding and all(s.truncated for s in holding) and not any(name in s.norm for s in choice.sentences):
             return holding[0]
     return None
-
-
-def _answered_before_cut(reading: Reading, head: Sentence, cut: Sentence) -> bool:
-    """Do the whole clauses before an excerpt's cut hold what is asked: every
-    asked kind of figure, and every word of the question the cut sentence
-    holds (none is only in the clause the cut runs through)?"""
-    words = [w for w in cut_words(reading.text) if len(w) > 1 and not _QUESTION_WORD.search(w)]
-    return all(provides(head.norm, k) for k in reading.kinds) and all(w in head.norm for w in words if w in cut.norm)
 
 
 def _asks_clause(reading: Reading) -> bool:

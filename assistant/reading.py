@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 
 from .normalize import normalize
 
+# 慈科〔2024〕53号 (any bracket): up to six characters before it, its year and number.
+DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{0,6})\s*[〔\[(（【]\s*((?:19|20)\d\d)\s*[〕\])）】]\s*第?(\d{1,4})\s*号")
+
 # What a question asks for, and what a sentence must hold to provide it.
 ASKED_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "money": (
@@ -50,10 +53,7 @@ ASKED_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"多长时间|多久|几天|几个工作日|多少天|多少个工作日|几个月|期限多长"),
         re.compile(r"(?<![月\d])\d+\s*(个工作日|工作日|个月|天|日|周|小时)"),
     ),
-    "doc_number": (
-        re.compile(r"文号|发文字号|发文号"),
-        re.compile(r"[〔\[(（【]\s*(?:19|20)\d\d\s*[〕\])）】]\s*第?\d+\s*号"),
-    ),
+    "doc_number": (re.compile(r"文号|发文字号|发文号"), DOC_NUMBER),
     "address": (
         re.compile(r"地址|寄到|在哪(里|儿)?(办|交|递)|邮编"),
         re.compile(r"(路|街|大道|号|室|邮编|邮政编码)"),
@@ -92,8 +92,6 @@ def metadata_phrases(text: str) -> list[str]:
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=\s*(?:年|版|年度))")
 # 2023年(的)(慈溪市)(政府)工作报告: the year names the report, delivered that year, not the year it reviews.
 _REPORT_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*年\s*的?(?:慈溪市?)?(?:政府)?工作报告")
-# 慈科〔2024〕53号 (any bracket): up to six characters before it, its year and number.
-_DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{0,6})\s*[〔\[(（【]\s*((?:19|20)\d\d)\s*[〕\])）】]\s*第?(\d{1,4})\s*号")
 # What a programme's name ends with (海鸥创新券, 科创贷, 上林英才计划): the words before it name it.
 _PROGRAMME = re.compile(r"([\u4e00-\u9fff]{2,6}?)(创新券|科技券|服务券|贷|计划|工程|基金|英才)(?![\u4e00-\u9fff]{0,1}款)")
 # A和B分别… / A与B有什么不同: a cue that two things are compared, the pair,
@@ -150,7 +148,7 @@ def programme_names(text: str) -> list[tuple[str, str]]:
 
 
 def doc_numbers(text: str) -> list[DocNumber]:
-    return [DocNumber(lead, int(year), int(number)) for lead, year, number in _DOC_NUMBER.findall(text)]
+    return [DocNumber(lead, int(year), int(number)) for lead, year, number in DOC_NUMBER.findall(text)]
 
 
 @dataclass

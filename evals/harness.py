@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from assistant.answer import cn_date
 from assistant.config import Settings
 
 from .questions import Question, load_questions
@@ -53,8 +54,7 @@ def facts_found(answer_text: str, facts: Iterable[str]) -> list[str]:
 
 
 def _cn_date(fact: str) -> str:
-    match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*", fact)
-    return f"{match.group(1)}年{int(match.group(2))}月{int(match.group(3))}日" if match else "\0"
+    return cn_date(fact.strip()) if re.fullmatch(r"\s*\d{4}-\d{1,2}-\d{1,2}\s*", fact) else "\0"
 
 
 def fact_correct(question: Question, outcome: Outcome) -> bool:
