@@ -73,7 +73,12 @@ def _unmet_scope(reading: Reading, passages: list[Passage], choice: Choice) -> l
     for place in reading.places:
         if not any(_place_holds(place, s, passages[s.passage_rank]) for s in choice.sentences):
             missing.append(place)
+    # A sentence beside, from a document of another time (a sentence of the
+    # same document as one about the asked year is of its time).
+    timely = {passages[s.passage_rank].chunk.source for s in choice.sentences
+              if any(_year_holds(y, s, passages[s.passage_rank], reading) for y in reading.years)}
     if reading.years and not missing and any(_other_year(reading, s, passages[s.passage_rank])
+                                             and passages[s.passage_rank].chunk.source not in timely
                                              for s in choice.sentences):
         missing.append("、".join(f"{y}年" for y in reading.years))
     for level in reading.levels:

@@ -270,7 +270,8 @@ class Assistant:
     def _corrected(self, reading: Reading, top: list[Passage]) -> tuple[Reading, list[Correction]]:
         texts = [normalize(p.chunk.text) for p in top]
         text, corrections = correct(reading.text, texts, cut_words, self._is_word)
-        return (replace(reading, text=text), corrections) if corrections else (reading, [])
+        # Read again: what the question quotes or names is corrected too (“单项冠君”).
+        return (replace(read_question(text), question=reading.question), corrections) if corrections else (reading, [])
 
     def _newer_versions(self, top: list[Passage]) -> dict[str, Supersession]:
         """For each passage's document that a newer version replaces, that version."""

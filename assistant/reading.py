@@ -29,7 +29,7 @@ ASKED_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"\d[\d.,]*\s*(万|亿)?元|\d\s*%"),
     ),
     "date": (
-        re.compile(r"什么时候|何时|哪天|哪一天|截止|几号|几月|哪个月|什么日期|哪一日"),
+        re.compile(r"什么时候|何时|哪天|哪一天|截止|(?<!第)几号|几月|哪个月|什么日期|哪一日"),
         re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}-\d{2}-\d{2}|\d{4}\s*年\s*\d{1,2}\s*月"),
     ),
     "count": (
@@ -82,6 +82,11 @@ _META_FIELDS: list[tuple[str, re.Pattern[str]]] = [
     ("code", re.compile(r"规范性文件(统一)?(编号|登记号|代码)|文件编号")),
     ("completeness", re.compile(r"全文吗|是全文|完整的?吗|是不是(全文|完整)|节选|摘录|不完整|断在|断掉|截断|停在哪")),
 ]
+
+# "Which documents was it based on, give their 文号": the 文号 of the
+# documents it cites, which its text holds, not its own.
+_ASKS_CITED = re.compile(r"(依据|根据|依照|按照|参照|引用|援引)[^？?。]{0,24}(哪|什么)")
+
 
 def metadata_phrases(text: str) -> list[str]:
     """The stretches of a question that ask for a metadata field (是哪天发布,
@@ -187,7 +192,8 @@ def read_question(question: str) -> Reading:
         years=sorted({int(y) for y in _YEAR.findall(text)}),
         places=named_places(text),
         batches=sorted({int(b) for b in _BATCH.findall(text)}),
-        meta_fields=[name for name, pattern in _META_FIELDS if pattern.search(text)],
+        meta_fields=[name for name, pattern in _META_FIELDS if pattern.search(text)
+                     and not (name == "doc_number" and _ASKS_CITED.search(text))],
         parts=split_parts(text),
         documents=doc_numbers(text),
         levels=sorted(set(LEVEL.findall(text))),
