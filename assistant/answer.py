@@ -47,8 +47,11 @@ _YEAR_CLOSE = 0.05  # a sentence for another year of a comparison: its similarit
 _PART_ENOUGH = 0.5  # a sentence added for a sub-question must cover this share of it
 _RELATIVE_TIME = re.compile(r"今年|去年|明年|本年度|当年|近年来|目前|下步|下一步|近两年")
 _DEADLINE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日[^。；]{0,12}?(截止|前|之前|止)|截止(时间|日期)?(为|至|到)?\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-# Lines of a document's head that answer nothing: its addressees and its bare 文号.
+# Lines of a document's head that answer nothing: its addressees, its bare
+# 文号, and the web page's information block (发布日期:… 信息来源:…), whose
+# facts the metadata answers give.
 _ADDRESSEES = re.compile(r"\s*各[^。；;]{1,200}[:：]\s*$")
+_PAGE_INFO = re.compile(r"(发文单位|发文日期|发布日期|信息来源|分享到)\s*[:：]")
 # Words a question and a document use for the same thing (需要满足哪些条件 / 二、申报要求).
 _ALIKE = {"条件": ("要求", "资格"), "要求": ("条件",), "资格": ("条件",)}
 # A numbered list item (1、 2. (3)), and questions asking for several things.
@@ -189,8 +192,9 @@ def candidates(reading: Reading, passages: list[Passage], sentences: list[Senten
     for sentence in _named_articles(reading, passages, sentences):
         sentence.fit = 1.0  # the article the question names by number is what it asks about
     for sentence in sentences:
-        if _ADDRESSEES.match(sentence.norm) or DOC_NUMBER.fullmatch(sentence.norm.strip()):
-            sentence.usable = False  # 各有关单位: or 浙政发〔2018〕43号 on its own answers nothing
+        if _ADDRESSEES.match(sentence.norm) or DOC_NUMBER.fullmatch(sentence.norm.strip()) \
+                or _PAGE_INFO.search(sentence.norm):
+            sentence.usable = False  # 各有关单位:, 浙政发〔2018〕43号 or 发布日期:… on its own answers nothing
     found.bounds = bounds(reading.text)
     found.compared = distinguishing(reading, words, idf)
     found.many = bool(_ASKS_MANY.search(reading.text))

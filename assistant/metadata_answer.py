@@ -47,6 +47,24 @@ def metadata_answer(reading: Reading, documents: list[list[Chunk]], scores: list
     return Answer(question=reading.question, text="".join(parts), citations=citations)
 
 
+def states(chunk: Chunk, fields: list[str]) -> bool:
+    """Does the chunk's document state each of these metadata fields?"""
+    return all(_value(f, chunk, chunk, fields) for f in fields)
+
+
+def named_sources(reading: Reading, cited: list[tuple[int, Chunk]]) -> str:
+    """For a question asking which document says what is quoted: each
+    quoted document ([n], one of its chunks) by its title, with the
+    metadata fields asked (its 文号…), or that it does not state one."""
+    named = []
+    for n, chunk in cited:
+        said = [_value(f, chunk, chunk, reading.meta_fields) or f"未标注{_FIELD_NAMES[f]}"
+                for f in reading.meta_fields if f not in ("title", "completeness")]
+        title = f"《{chunk.meta.title}》" if chunk.meta.title else chunk.source
+        named.append(f"[{n}]{title}{'，' if said else ''}{'，'.join(said)}")
+    return f"\n以上原文出自{'；'.join(named)}。"
+
+
 def _value(field: str, head: Chunk, last: Chunk, asked: list[str]) -> str:
     meta = head.meta
     if field == "doc_number":

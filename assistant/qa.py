@@ -44,7 +44,7 @@ from .decision import Evidence, Models
 from .documents import Answer, SourcePassage
 from .embedding_cache import EmbeddingCache
 from .keyword import KeywordIndex, TokenCache, cut_words, dictionary_frequency, named_in, tokenize
-from .metadata_answer import metadata_answer
+from .metadata_answer import metadata_answer, named_sources, states
 from .normalize import normalize
 from .policy_chat import policy_answer
 from .protocols import AnswerModel
@@ -256,16 +256,27 @@ class Assistant:
             _prefer_current(top, g.sentences, newer)
         parts = [[w for w in tokenize(part) if self.keywords.known(w) and (len(w) > 1 or w.isascii())]
                  for part in reading.parts]
-        found = candidates(reading, top, g.sentences, self.keywords.idf, known, models.sentence, parts)
         named = [p for p in top if any(d.names(p.chunk.meta.doc_number) for d in reading.documents)]
         about = [w for w in known if not any(w in phrase for phrase in metadata_phrases(reading.text))]
         if reading.asks_metadata and (named or _names_document(reading, top[0], self.keywords.idf, about)):
             return self._metadata(reading, named + top), None
+        # Which document says this: the quote answers, its document's metadata names it.
+        source = reading.asks_source or (reading.asks_metadata and states(top[0].chunk, reading.meta_fields))
+        named_kinds = {"doc_number"} | ({"who"} if "issuer" in reading.meta_fields else set())
+        asked = replace(reading, kinds=[k for k in reading.kinds if k not in named_kinds]) if source else reading
+        if source:  # a part only asking for the document (文号多少) is answered by naming it
+            parts = [part for part in parts if any(w in about for w in part)]
+        found = candidates(asked, top, g.sentences, self.keywords.idf, known, models.sentence, parts)
         choice = choose(found, self.settings.max_answer_chars - 60)
         if choice is None:
             return refusal(reading.question, self.settings.refusal_contact), None
         evidence = self._evidence(g, choice)
-        return self._decide(reading, top, g.sentences, choice, evidence, g.corrections, models, newer), evidence
+        answer = self._decide(asked, top, g.sentences, choice, evidence, g.corrections, models, newer)
+        if source and not answer.refused:
+            chunks = {p.chunk.id: p.chunk for p in top}
+            cited = {c.source: (c.n, chunks[c.chunk_id]) for c in reversed(answer.citations)}
+            answer.text += named_sources(reading, sorted(cited.values(), key=lambda nc: nc[0]))
+        return answer, evidence
 
     def _corrected(self, reading: Reading, top: list[Passage]) -> tuple[Reading, list[Correction]]:
         texts = [normalize(p.chunk.text) for p in top]

@@ -72,7 +72,7 @@ _ASKS_DOC_DATE = re.compile(f"{_ASKS_WRITTEN.pattern}|{_ASKS_PUBLISHED.pattern}"
 # Metadata questions: which field of the document they ask for.
 _META_FIELDS: list[tuple[str, re.Pattern[str]]] = [
     ("doc_number", re.compile(r"文号|发文字号|发文号")),
-    ("issuer", re.compile(r"(部门|单位|机关)[^,，?？]{0,6}(印发|发布|发的|出的|答复)"
+    ("issuer", re.compile(r"(部门|单位|机关)[^,，?？]{0,6}(印发|发布|发的|出的|答复|写的|制定的|出台的)"
                           r"|(哪个|哪级|哪家|什么)(政府|办公室|办公厅|机构)[^,，?？]{0,4}(印发|发布|发的|出的|制定)"
                           r"|发文(机关|单位)|印发(单位|机关)|由谁(印发|发布|答复)|谁(发的|印发|发布)")),
     ("date", _ASKS_WRITTEN),
@@ -88,10 +88,14 @@ _META_FIELDS: list[tuple[str, re.Pattern[str]]] = [
 _ASKS_CITED = re.compile(r"(依据|根据|依照|按照|参照|引用|援引)[^？?。]{0,24}(哪|什么)")
 
 
+_ASKS_SOURCE = re.compile(r"(哪份|哪个|哪一份|哪一个|什么)(文件|政策|报告|通知|意见|办法|方案|答复)|出自(哪|什么)")
+
+
 def metadata_phrases(text: str) -> list[str]:
     """The stretches of a question that ask for a metadata field (是哪天发布,
     文号): they say what is asked, not which document it is about."""
-    return [m.group(0) for _, pattern in _META_FIELDS for m in pattern.finditer(text)]
+    patterns = [pattern for _, pattern in _META_FIELDS] + [_ASKS_SOURCE]
+    return [m.group(0) for pattern in patterns for m in pattern.finditer(text)]
 
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=\s*(?:年|版|年度))")
@@ -176,6 +180,11 @@ class Reading:
     @property
     def asks_metadata(self) -> bool:
         return bool(self.meta_fields)
+
+    @property
+    def asks_source(self) -> bool:
+        """Which document says something (…是哪份文件提出的？文号多少？)."""
+        return bool(_ASKS_SOURCE.search(self.text))
 
 
 # English a user may mix in, and the words the documents use for it.
