@@ -51,6 +51,8 @@ _DEADLINE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日[^。�
 # 文号, and the web page's information block (发布日期:… 信息来源:…), whose
 # facts the metadata answers give.
 _ADDRESSEES = re.compile(r"\s*各[^。；;]{1,200}[:：]\s*$")
+_CONTACT_LINE = re.compile(r"\s*联系(人|电话|方式|地址|邮箱)\s*[:：]")
+_CONTACT_SPAN = 80  # characters between lines of one contact block
 _PAGE_INFO = re.compile(r"(发文单位|发文日期|发布日期|信息来源|分享到)\s*[:：]")
 # Words a question and a document use for the same thing (需要满足哪些条件 / 二、申报要求).
 _ALIKE = {"条件": ("要求", "资格"), "要求": ("条件",), "资格": ("条件",)}
@@ -276,6 +278,7 @@ def choose(found: Candidates, budget: int) -> Choice | None:
     chosen += _answer_each_part(found, chosen, usable, budget)
     chosen += _answer_each_aspect(found, chosen, usable, budget)
     chosen += _headings_bring_next(found, chosen, budget)
+    chosen += _contact_block(found, chosen, budget)
     if found.many:
         chosen += _whole_lists(chosen, usable, budget)
     return _choice(found, chosen, best.fit)
@@ -315,8 +318,8 @@ def _answer_each_aspect(found: Candidates, chosen: list[Sentence], usable: list[
     as_full = found.gain(chosen[0], wanted=asked)  # …or saying as much of what is asked: the same figure in the other year
     for holds in aspects:
         have = chosen + extra
-        if any(holds(s) for s in have):
-            continue
+        if any(holds(s) and all(covers(f, s, "") for f in kinds) for s in have):
+            continue  # a sentence about it that holds the figure asked (not a lead naming it)
         rest = [s for s in usable if s not in have and _used(have) + len(s.text) <= budget
                 and len(s.text) >= _HEADING_LIKE and holds(s) and all(covers(f, s, "") for f in kinds)
                 and (s.fit >= _MIN_FIT or s.similarity >= close or found.gain(s, wanted=asked) >= as_full)]
@@ -388,6 +391,19 @@ def _headings_bring_next(found: Candidates, chosen: list[Sentence], budget: int)
             follow = None
         if follow and follow not in chosen and follow not in extra and _used(chosen + extra) + len(follow.text) <= budget:
             extra.append(follow)
+    return extra
+
+
+def _contact_block(found: Candidates, chosen: list[Sentence], budget: int) -> list[Sentence]:
+    """The other lines of a contact block (联系人:… 联系电话:…) a chosen one
+    belongs to: who to call and the number are read together."""
+    extra: list[Sentence] = []
+    for sentence in [s for s in chosen if _CONTACT_LINE.match(s.norm)]:
+        block = [s for s in found.sentences if s.passage_rank == sentence.passage_rank and s.usable
+                 and _CONTACT_LINE.match(s.norm) and abs(s.start - sentence.start) <= _CONTACT_SPAN]
+        for line in sorted(block, key=lambda s: s.start):
+            if line not in chosen + extra and _used(chosen + extra) + len(line.text) <= budget:
+                extra.append(line)
     return extra
 
 

@@ -34,6 +34,8 @@ _ASKS_MATCH = re.compile(r"(?:能|可以|可|能够)(?:拿|领|得到|享受|申
 _SELF = re.compile(r"我们|我司|本公司|我公司|我厂|本企业|我单位|我家企业")
 _ASKS_LIST = re.compile(r"哪些[^？?。]{0,14}(?:政策|奖励|补助|补贴|扶持|资助|支持|条款)|(?:政策|奖励|扶持|补助)(?:清单|有哪些)")
 _ASKS_CLAUSE = re.compile(r"奖励|奖|补助|补贴|资助|标准|多少|怎么|如何|条件|门槛|要求|增速|增长")
+# 能拿多少运营补贴: one named benefit, which one clause answers, not a profile to match.
+_NAMED_BENEFIT = re.compile(r"多少[\u4e00-\u9fff]{1,4}(?:补贴|补助|资助|奖励|奖金|经费)")
 _YEAR = re.compile(r"(20\d\d)\s*(?:年|版)")
 _PLACES = [
     (re.compile(r"宁波市级|宁波市政府|宁波市出台|宁波的政策"), "宁波市"),
@@ -130,7 +132,7 @@ def _profile_answer(query: str, scope: _Scope) -> tuple[str, list[SupportItem]] 
     fields = parse_description(query)
     telling = [k for k in fields if k != "town"]  # what kind of enterprise it is, not where
     wide = "哪些" in query or "什么政策" in query
-    if not telling or not (_SELF.search(query) or len(telling) >= 2 or wide):
+    if not telling or not (_SELF.search(query) or (len(telling) >= 2 and not _NAMED_BENEFIT.search(query)) or wide):
         return None
     try:
         profile = parse_profile(fields)
