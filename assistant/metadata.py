@@ -130,18 +130,34 @@ def infer_code(lines: list[str]) -> str:
     return next((line for line in lines if _CODE.fullmatch(line)), "")
 
 
+# 索引号 of a government information-disclosure page: 113302820029365B/2025-188639.
+_INDEX_NUMBER = re.compile(r"[0-9A-Z]{10,}/\d{4}-\d+")
+_INFO_BLOCK = 10  # lines of such a page's information block
+
+
 def infer_published(lines: list[str]) -> str:
     """The 发布日期 of the page's information block (发布日期: then the date,
-    on the same line or the next non-empty one), as an ISO date."""
+    on the same line or the next non-empty one), as an ISO date. A block
+    copied without its labels (索引号, 发布机构, 公开方式, 组配分类, 主题分类,
+    发布日期, 成文日期, …: the government information-disclosure order) has
+    the 发布日期 as the first date after its 索引号."""
     for i, line in enumerate(lines):
         label, colon, value = line.partition(":") if ":" in line else line.partition("：")
         if label.strip() != "发布日期" or not colon:
             continue
         value = value.strip() or next((v for v in lines[i + 1:i + 4] if v), "")
-        match = _ISO_DATE.match(value)
-        if match:
-            return "-".join((match.group(1), match.group(2).zfill(2), match.group(3).zfill(2)))
+        if _ISO_DATE.match(value):
+            return _iso(value)
+    for i, line in enumerate(lines):
+        if _INDEX_NUMBER.fullmatch(line.strip()):
+            return next((_iso(v) for v in lines[i + 1:i + _INFO_BLOCK] if _ISO_DATE.fullmatch(v.strip())), "")
     return ""
+
+
+def _iso(value: str) -> str:
+    match = _ISO_DATE.match(value.strip())
+    assert match is not None
+    return "-".join((match.group(1), match.group(2).zfill(2), match.group(3).zfill(2)))
 
 
 def infer_doc_number(lines: list[str]) -> str:

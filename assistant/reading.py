@@ -77,7 +77,8 @@ _META_FIELDS: list[tuple[str, re.Pattern[str]]] = [
                           r"|发文(机关|单位)|印发(单位|机关)|由谁(印发|发布|答复)|谁(发的|印发|发布)")),
     ("date", _ASKS_WRITTEN),
     ("published", _ASKS_PUBLISHED),
-    ("title", re.compile(r"(文件|通知|意见|答复|办法|规定|建议)的?(全称|全名|标题|名称)|(全称|标题|全名)(是什么|叫什么)")),
+    ("title", re.compile(r"(文件|通知|意见|答复|办法|规定|建议)的?(全称|全名|标题|名称)|(全称|标题|全名)(是什么|叫什么)"
+                         r"|(哪次|哪一次|什么)(会议|大会|人代会)上|报告人|(谁|哪位)(作|做)的(报告)?")),
     ("validity", re.compile(r"(还)?有效(吗|性)|废止|失效|被替代|现行")),
     ("code", re.compile(r"规范性文件(统一)?(编号|登记号|代码)|文件编号")),
     ("completeness", re.compile(r"全文吗|是全文|完整的?吗|是不是(全文|完整)|节选|摘录|不完整|断在|断掉|截断|停在哪")),
@@ -85,7 +86,7 @@ _META_FIELDS: list[tuple[str, re.Pattern[str]]] = [
 
 # "Which documents was it based on, give their 文号": the 文号 of the
 # documents it cites, which its text holds, not its own.
-_ASKS_CITED = re.compile(r"(依据|根据|依照|按照|参照|引用|援引)[^？?。]{0,24}(哪|什么)")
+_ASKS_CITED = re.compile(r"(依据|根据|依照|按照|参照|引用|援引|补充|贯彻|落实|融入)[^？?。]{0,24}(哪|什么)")
 
 
 _ASKS_SOURCE = re.compile(r"(哪份|哪个|哪一份|哪一个|什么)(文件|政策|报告|通知|意见|办法|方案|答复)|出自(哪|什么)")
@@ -184,7 +185,7 @@ class Reading:
     @property
     def asks_source(self) -> bool:
         """Which document says something (…是哪份文件提出的？文号多少？)."""
-        return bool(_ASKS_SOURCE.search(self.text))
+        return bool(_ASKS_SOURCE.search(self.text)) and not _ASKS_CITED.search(self.text)
 
 
 # English a user may mix in, and the words the documents use for it.
@@ -202,7 +203,7 @@ def read_question(question: str) -> Reading:
         places=named_places(text),
         batches=sorted({int(b) for b in _BATCH.findall(text)}),
         meta_fields=[name for name, pattern in _META_FIELDS if pattern.search(text)
-                     and not (name == "doc_number" and _ASKS_CITED.search(text))],
+                     and not (name in ("doc_number", "title") and _ASKS_CITED.search(text))],
         parts=split_parts(text),
         documents=doc_numbers(text),
         levels=sorted(set(LEVEL.findall(text))),
