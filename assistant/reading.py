@@ -33,7 +33,7 @@ ASKED_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}-\d{2}-\d{2}|\d{4}\s*年\s*\d{1,2}\s*月"),
     ),
     "count": (
-        re.compile(r"多少(家|个(?!亿|百分点)|户|项|名|类|人|批|条|所|件)|(?<!第)几(家|个(?!亿|百分点)|户|项|名|类|人|批|条|所|件)"),
+        re.compile(r"多少(家|个(?!亿|百分点)|户|项|名|类|人|批|条|所|件)|(?<![第哪])几(家|个(?!亿|百分点)|户|项|名|类|人|批|条|所|件)"),
         re.compile(r"\d+\s*(余|多)?\s*(家|个|户|项|名|类|人|批|条|所|件)"),
     ),
     "percent": (
@@ -89,7 +89,7 @@ _META_FIELDS: list[tuple[str, re.Pattern[str]]] = [
 _ASKS_CITED = re.compile(r"(依据|根据|依照|按照|参照|引用|援引|补充|贯彻|落实|融入)[^？?。]{0,24}(哪|什么)")
 
 
-_ASKS_SOURCE = re.compile(r"(哪份|哪个|哪一份|哪一个|什么)(文件|政策|报告|通知|意见|办法|方案|答复)|出自(哪|什么)")
+_ASKS_SOURCE = re.compile(r"(出自)?(哪份|哪个|哪一份|哪一个|什么)(文件|政策|报告|通知|意见|办法|方案|答复)|出自(哪|什么)")
 
 
 def metadata_phrases(text: str) -> list[str]:

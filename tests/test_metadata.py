@@ -64,6 +64,10 @@ def test_the_publication_date_is_read_from_the_information_block():
     assert infer_meta("通知\n发布日期：2023-01-18\n").published == "2023-01-18"  # full-width colon
     assert infer_meta("通知\n成文日期:\n2024-11-08\n").published == ""  # the other date is not it
     assert infer_meta("通知\n请于发布日期后五日内申报。\n").published == ""  # a sentence, not the label
+    # a block copied without its labels: 索引号, 发布机构, …, 发布日期, 成文日期
+    block = "113302820029365B/2025-188639\n市科技局\n主动公开\n通知公告\n科技\n2025-04-30\n2025-04-29\n面向社会\n"
+    assert infer_meta(block).published == "2025-04-30"
+    assert infer_meta("通知\n2025-04-30\n").published == ""  # a date alone is not the block's
     front = {"title": "办法", "date": "2024-11-08", "date_note": "2024-11-08(成文);2024-11-25(发布)"}
     assert build_meta(front, "正文\n").published == ""  # the editorial note is never read
 

@@ -49,6 +49,12 @@ from assistant.reading import (
         ("有几条要求？", ["count"], [], [], [], []),
         ("几个亿的投入？", ["money"], [], [], [], []),
         ("12020年的事", [], [], [], [], []),  # not a year: a longer number
+        ("第190号建议是第几号？", [], [], [], [], []),  # 第几号 asks for a number, not a day
+        # the 文号 of the documents a text cites is in its text, not its metadata
+        ("这份公示是依据哪几个文件做的？请列出文号。", ["doc_number"], [], [], [], []),
+        ("补充规定补充的是哪个文件？文号多少？", ["doc_number"], [], [], [], []),
+        ("这个政策是哪个单位写的？", ["who"], [], [], [], ["issuer"]),
+        ("2017年的政府工作报告是在哪次人代会上作的？", [], [2017], [], [], ["title"]),
     ],
 )
 def test_read_question(question, kinds, years, places, batches, meta):
@@ -301,3 +307,17 @@ def test_a_question_keeps_its_parts():
 ])
 def test_programme_like_names_and_the_words_naming_them(text, names):
     assert programme_names(text) == names
+
+
+@pytest.mark.parametrize("question, source", [
+    ("提出两大科技创新高地的是浙江省哪份文件？", True),
+    ("“快享直达”这个目标出自哪份文件？", True),
+    ("要求各地贯彻落实的是哪份文件？", False),  # a document the text cites
+    ("研发机构奖励多少？", False),
+])
+def test_asks_source(question, source):
+    assert read_question(question).asks_source is source
+
+
+def test_metadata_phrases_hold_the_words_asking_which_document():
+    assert any("哪份文件" in p for p in metadata_phrases("这个目标出自哪份文件？"))

@@ -238,3 +238,63 @@ def test_a_programme_no_document_names_is_not_answered_with_a_similar_ones_figur
     unknown = assistant.ask("海燕创新券每家企业每年最多能申领多少？")
     assert unknown.refused and "5万元" not in unknown.text.split("以下是最接近的原文")[0]
     assert "海燕创新券" in unknown.text or not unknown.citations
+
+
+def test_the_documents_a_text_cites_are_answered_from_it_not_from_its_own_metadata(policy_assistant):
+    answer = policy_assistant.ask("桥头镇征集智能家电综合体依托单位的通知，引用的2025年度综合体认定名单通知是哪个文号？")
+    assert not answer.refused, answer.text
+    assert "慈科〔2025〕14号" in answer.text and "没有标注文号" not in answer.text
+    answer = policy_assistant.ask("科技计划项目管理办法的补充规定，补充的是哪个文件？那个文件文号多少？")
+    assert not answer.refused and "慈科〔2021〕39号" in answer.text, answer.text
+
+
+def test_which_document_says_something_is_answered_with_the_quote_and_its_document(policy_assistant):
+    answer = policy_assistant.ask("提出要打造“互联网+”和生命健康两大科技创新高地的是浙江省哪份文件？文号多少？")
+    assert not answer.refused, answer.text
+    assert answer.text.index("生命健康") < answer.text.index("以上原文出自[1]")
+    assert "浙政发〔2018〕43号" in answer.text.split("以上原文出自")[1]
+    assert cited_sources(answer) == {"09_zhejiang_zf_2018-12-03_zhezhengfa_2018_43_keji_chuangxin_ruogan_yijian.txt"}
+    answer = policy_assistant.ask("“快享直达、顶格优惠”这个工作目标出自资料库里哪份文件？是哪个单位写的？")
+    assert "《对市十八届人大一次会议第190号建议的答复》，答复单位为慈溪市科学技术局" in answer.text, answer.text
+    assert "分享到" not in answer.text and "浙江省人民政府文件" not in answer.text  # page chrome, a head line
+
+
+def test_a_quoted_typo_is_corrected_like_an_unquoted_one(policy_assistant):
+    answer = policy_assistant.ask("余姚对当年获评宁波“单项冠君”示范企业的一次性奖多少？")
+    assert not answer.refused, answer.text
+    assert answer.text.startswith("（已按“单项冠军”理解）") and "50万元" in answer.text
+
+
+def test_a_target_year_is_answered_beside_a_line_of_the_same_document(policy_assistant):
+    answer = policy_assistant.ask("鄞州区的方案里，到2030年科技创新投入要达到多少？")
+    assert not answer.refused, answer.text
+    assert "超过400亿元" in answer.text
+
+
+def test_a_contact_block_is_quoted_whole(policy_assistant):
+    answer = policy_assistant.ask("企业创新联合体补充申报找哪位老师对接？联系电话多少？")
+    assert not answer.refused, answer.text
+    assert "魏佳锦" in answer.text and "89591370" in answer.text
+
+
+def test_each_side_of_a_comparison_gets_the_item_holding_its_figure(policy_assistant):
+    answer = policy_assistant.ask("2018年慈溪那套制造业政策里，技改项目一般类和“3+3”产业类分别按设备投入的多少比例奖励？上限各多少？")
+    assert not answer.refused, answer.text
+    assert "设备投入额的4%给予不超过200万元" in answer.text and "设备投入额的6%给予不超过300万元" in answer.text
+
+
+def test_one_named_benefit_is_looked_up_not_matched_as_a_profile(policy_assistant):
+    answer = policy_assistant.ask("桥头那个智能家电综合体，做运营的单位一年大概能拿多少运营补贴？")
+    assert answer.mode != "items" and not answer.refused, answer.text
+    assert "50万元的运营经费补贴" in answer.text
+
+
+def test_a_work_reports_session_and_speaker_come_from_its_title(policy_assistant):
+    answer = policy_assistant.ask("2017年那份慈溪政府工作报告是在哪次人代会上作的？报告人是谁？")
+    assert not answer.refused, answer.text
+    assert "第十七届人民代表大会第一次会议" in answer.text and "项敏" in answer.text
+
+
+def test_the_published_date_of_an_unlabelled_information_block(policy_assistant):
+    answer = policy_assistant.ask("《慈溪市科学技术局2025年工作要点》的成文日期和发布日期分别是哪天？")
+    assert "成文日期为2025年4月29日" in answer.text and "发布日期为2025年4月30日" in answer.text, answer.text
