@@ -125,7 +125,7 @@ def _right(case: Case, result: Result, answers: bool) -> bool:
 
 
 EVIDENCE_C = 0.1  # the answerability model's L2 strength (sklearn C): chosen on dev CV among 1, 0.3, 0.1, 0.03
-UNANSWERABLE_COST = 2  # answering an out-of-scope question costs as much as refusing this many answerable ones
+UNANSWERABLE_COST = 3  # answering an out-of-scope question costs as much as refusing this many answerable ones
 
 
 def best_threshold(probabilities: list[float], cases: list[Case], results: list[Result]) -> float:
