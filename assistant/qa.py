@@ -49,7 +49,16 @@ from .normalize import normalize
 from .policy_chat import policy_answer
 from .protocols import AnswerModel
 from .question import QuestionError, clean_question
-from .reading import Reading, jurisdiction, metadata_phrases, programme_names, provides, read_question
+from .reading import (
+    PLACES,
+    Reading,
+    certified,
+    jurisdiction,
+    metadata_phrases,
+    programme_names,
+    provides,
+    read_question,
+)
 from .retrieval import Filters, Passage, Retriever, resolve_follow_up, rrf
 from .sentences import Sentence, SentenceVectors, sentences_of
 from .served import ServedFirst
@@ -313,7 +322,7 @@ class Assistant:
         choice = replace(choice, sentences=of_the_asked_time(reading, top, choice.sentences, words))
         answer = compose(reading.question, top, choice.sentences, dt.date.today(),
                          general=not _asks_announcement(reading), clause=_asks_clause(reading), newer=newer)
-        missing = unmet(reading, top, choice, names)
+        missing = unmet(reading, top, choice, names + self._uncertified(reading, top, choice.sentences))
         if missing:
             return near_miss(reading.question, missing, answer)
         if corrections:
@@ -332,6 +341,20 @@ class Assistant:
             if len(last) > 1 and not _QUESTION_WORD.search(last) and not self.keywords.known(last.lower()) \
                     and not any(name in known or known in name for known in learnt):
                 found.append(name)
+        return found
+
+    def _uncertified(self, reading: Reading, top: list[Passage], quoted: list[Sentence]) -> list[str]:
+        """What the question says is certified (高新技术企业认定) when no word
+        telling it apart is in the quoted sentences or their headings: a
+        研发机构认定 reward does not answer a question about 高新技术企业."""
+        said = " ".join(s.norm + " " + context_of(top[s.passage_rank]) for s in quoted)
+        found = []
+        for stretch in certified(reading.text):
+            cut = cut_words(stretch)
+            words = [w for w in cut if len(w) > 1 and w not in _GENERIC and self.keywords.known(w)
+                     and not any(place in w for place in PLACES)]
+            if words and (cut[-1] in words or cut[-1] in _GENERIC) and not any(w in said for w in words):  # 全省一共备案: no thing
+                found.append(stretch)
         return found
 
     def _is_word(self, token: str) -> bool:
@@ -475,6 +498,8 @@ def _names_document(reading: Reading, passage: Passage, idf: IDF, words: list[st
 
 
 _QUESTION_WORD = re.compile(r"哪|什么|几|多少|怎|谁|吗")
+# Words of what is certified that say nothing about which certification it is.
+_GENERIC = {"企业", "单位", "项目", "公司", "机构", "中心", "市级", "省级", "国家级", "年度", "第一批", "第二批", "一批"}
 
 
 def _kind_words(reading: Reading, choice: Choice, top: list[Passage], weights: dict[str, float]) -> float:

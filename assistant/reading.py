@@ -214,6 +214,15 @@ def read_question(question: str) -> Reading:
     )
 
 
+_CERTIFIED = re.compile(r"([\u4e00-\u9fff]{2,12})(?=认定|备案|评定)")
+
+
+def certified(text: str) -> list[str]:
+    """The stretches before 认定/备案/评定 (高新技术企业认定 → 高新技术企业):
+    what the question says is certified or filed."""
+    return [m.group(1).removesuffix("的") for m in _CERTIFIED.finditer(text)]
+
+
 def compared_things(text: str) -> list[str]:
     """The two things a comparison asks about (综合体和联合体分别由谁牵头？
     → [综合体, 联合体]); years (2023年版和2024年版) are read as years."""

@@ -12,6 +12,7 @@ from conftest import ROOT
 from assistant.reading import (
     GLOSSARY,
     asked_kinds,
+    certified,
     jurisdiction,
     metadata_phrases,
     programme_names,
@@ -321,3 +322,9 @@ def test_asks_source(question, source):
 
 def test_metadata_phrases_hold_the_words_asking_which_document():
     assert any("哪份文件" in p for p in metadata_phrases("这个目标出自哪份文件？"))
+
+
+def test_certified_reads_the_stretch_before_a_certification():
+    assert certified("高新技术企业认定奖励标准是多少？") == ["高新技术企业"]
+    assert certified("研发机构的认定条件？") == ["研发机构"]
+    assert certified("奖励多少？") == []

@@ -298,3 +298,10 @@ def test_a_work_reports_session_and_speaker_come_from_its_title(policy_assistant
 def test_the_published_date_of_an_unlabelled_information_block(policy_assistant):
     answer = policy_assistant.ask("《慈溪市科学技术局2025年工作要点》的成文日期和发布日期分别是哪天？")
     assert "成文日期为2025年4月29日" in answer.text and "发布日期为2025年4月30日" in answer.text, answer.text
+
+
+def test_another_certification_does_not_answer(policy_assistant):
+    answer = policy_assistant.ask("高新技术企业认定奖励标准是多少？")  # only 研发机构 认定 rewards are in the documents
+    assert answer.refused and "高新技术企业" in answer.text.split("以下是最接近的原文")[0], answer.text
+    answer = policy_assistant.ask("2024年浙江全省一共备案了多少家科技型中小企业？")  # 全省一共 names no certification
+    assert not answer.refused and "21947家" in answer.text, answer.text
