@@ -115,6 +115,13 @@ def years_reported(passage: Passage) -> str:
     return context_of(passage)
 
 
+def reported_years(reading: Reading, passages: list[Passage]) -> dict[int, str]:
+    """Per passage rank, the context a year the question asks about is
+    read from: ``years_reported``, or the whole context when the question
+    names a work report by its year (2023年政府工作报告)."""
+    return {i: context_of(p) if reading.report_years else years_reported(p) for i, p in enumerate(passages)}
+
+
 def reports_earlier_years(text: str, year: str) -> bool:
     """Does the (normalised) sentence name only years before ``year``
     (2021年全市实现… for a question about 2022)? It reports on those. One
@@ -158,9 +165,15 @@ class Candidates:
 
     def gain(self, sentence: Sentence, done: dict[str, float] | None = None, wanted: list[Facet] | None = None) -> float:
         done, wanted = done or {}, wanted if wanted is not None else self.wanted
-        context = self.contexts[sentence.passage_rank]
         total = sum(f.weight for f in wanted) or 1.0
-        return sum(f.weight * max(0.0, covers(f, sentence, context) - done.get(f.key, 0.0)) for f in wanted) / total
+        return sum(f.weight * max(0.0, self.covers(f, sentence) - done.get(f.key, 0.0)) for f in wanted) / total
+
+    def covers(self, facet: Facet, sentence: Sentence) -> float:
+        """``covers`` in the sentence's context; a year in the years its
+        passage reports (a work report's review: the year reviewed only)."""
+        rank = sentence.passage_rank
+        context = self.reported.get(rank, self.contexts[rank]) if facet.key.startswith("y:") else self.contexts[rank]
+        return covers(facet, sentence, context)
 
     def features(self, sentence: Sentence, passage: Passage) -> list[float]:
         """SENTENCE_FEATURES of one sentence (see decision.py)."""
@@ -188,7 +201,7 @@ def candidates(reading: Reading, passages: list[Passage], sentences: list[Senten
     words), and each sentence scored by ``model``."""
     parts = [_part_facets(text, words_, idf) for text, words_ in zip(reading.parts, part_words or [])]
     found = Candidates(facets(reading, words, idf), {i: context_of(p) for i, p in enumerate(passages)}, sentences,
-                       {i: years_reported(p) for i, p in enumerate(passages)}, [p for p in parts if p])
+                       reported_years(reading, passages), [p for p in parts if p])
     for sentence in sentences:
         sentence.fit = model.probability(found.features(sentence, passages[sentence.passage_rank]))
     for sentence in _named_articles(reading, passages, sentences):
@@ -348,14 +361,12 @@ def _source_factor(found: Candidates, sentence: Sentence, best: Sentence, done: 
     year the chosen ones lack (then another document is the point)."""
     if sentence.passage_rank == best.passage_rank:
         return 1.0
-    context = found.contexts[sentence.passage_rank]
-    new_year = any(f.key.startswith("y:") and not done.get(f.key) and covers(f, sentence, context)
-                   for f in found.wanted)
+    new_year = any(f.key.startswith("y:") and not done.get(f.key) and found.covers(f, sentence) for f in found.wanted)
     return 1.0 if new_year else _OTHER_SOURCE
 
 
 def _covered(found: Candidates, chosen: list[Sentence]) -> dict[str, float]:
-    return {f.key: max(covers(f, s, found.contexts[s.passage_rank]) for s in chosen) for f in found.wanted}
+    return {f.key: max(found.covers(f, s) for s in chosen) for f in found.wanted}
 
 
 def _choice(found: Candidates, chosen: list[Sentence], fit: float) -> Choice:
