@@ -193,8 +193,14 @@ GLOSSARY = {"GDP": "地区生产总值", "R&D": "研发", "AI": "人工智能", 
 _GLOSSARY = re.compile("|".join(re.escape(k) for k in GLOSSARY), re.IGNORECASE)
 
 
+# A year written short, as people say it (22年疫情那阵子, 按二五年的政策): the
+# documents' years are of this century. Not a span (工作满25年, 近20年以来).
+_SHORT_YEAR = re.compile(r"(?<![\d.满近共超过续作干])(1[5-9]|2\d)年(?!代|以上|以内|内|间|左右|多|半|来|以来)")
+
+
 def read_question(question: str) -> Reading:
     text = _GLOSSARY.sub(lambda m: GLOSSARY[m.group(0).upper()], normalize(question))
+    text = _SHORT_YEAR.sub(r"20\1年", text)
     return Reading(
         question=question,
         text=text,

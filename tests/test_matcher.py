@@ -156,6 +156,9 @@ def test_a_description_fills_the_profile_by_rules():
     }
     assert parse_description("营收下降3%的规下企业") == {"above_scale": False, "revenue_growth_pct": -3.0}
     assert parse_description("今天天气不错") == {}
+    # everyday names of an industry and of a qualification
+    assert parse_description("我们是数字经济类制造企业")["industry"] == "数字经济制造业"
+    assert parse_description("我们进了数字经济核心企业库")["qualifications"] == ["数字经济核心产业企业库"]
 
 
 def test_the_hand_written_profiles_are_matched():

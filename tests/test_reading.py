@@ -328,3 +328,14 @@ def test_certified_reads_the_stretch_before_a_certification():
     assert certified("高新技术企业认定奖励标准是多少？") == ["高新技术企业"]
     assert certified("研发机构的认定条件？") == ["研发机构"]
     assert certified("奖励多少？") == []
+
+
+@pytest.mark.parametrize("question, years", [
+    ("22年疫情那阵子贴了多少利息？", [2022]),
+    ("按二五年慈溪政策能拿多少？", [2025]),
+    ("工作满25年有奖励吗？", []),  # a span, not a year
+    ("近20年以来增长多少？", []),
+    ("连续工作10年", []),
+])
+def test_a_year_written_short_is_read_as_this_centurys(question, years):
+    assert read_question(question).years == years
