@@ -29,7 +29,7 @@ ASKED_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"\d[\d.,]*\s*(万|亿)?元|\d\s*%"),
     ),
     "date": (
-        re.compile(r"什么时候|何时|哪天|哪一天|截止|(?<!第)几号|几月|哪个月|什么日期|哪一日"),
+        re.compile(r"什么时候|何时|哪天|哪一天|截止|(?<!第)几号(?!文)|几月|哪个月|什么日期|哪一日"),
         re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}-\d{2}-\d{2}|\d{4}\s*年\s*\d{1,2}\s*月"),
     ),
     "count": (
@@ -41,7 +41,7 @@ ASKED_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"\d\s*%|百分点"),
     ),
     "who": (
-        re.compile(r"谁|哪位|联系人|(哪个|什么|哪家|哪些)(部门|单位|机构|平台)|责任单位"),
+        re.compile(r"谁|哪位|联系人|(哪个|什么|哪家|哪些|哪几个|哪几家)(部门|单位|机构|平台)|责任单位"),
         re.compile(r"联系人|代表|市长|局长|主任|书记|牵头|责任单位|[“\"][^”\"]{2,12}[”\"]"
                    r"|(市|省|区|县|镇)[\u4e00-\u9fff]{0,6}(局|厅|办公室|委员会|管委会|人民政府)"),
     ),
@@ -53,7 +53,7 @@ ASKED_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"多长时间|多久|几天|几个工作日|多少天|多少个工作日|几个月|期限多长"),
         re.compile(r"(?<![月\d])\d+\s*(个工作日|工作日|个月|天|日|周|小时)"),
     ),
-    "doc_number": (re.compile(r"文号|发文字号|发文号"), DOC_NUMBER),
+    "doc_number": (re.compile(r"文号|发文字号|发文号|[几哪]号文"), DOC_NUMBER),
     "address": (
         re.compile(r"地址|寄到|在哪(里|儿)?(办|交|递)|邮编"),
         re.compile(r"(路|街|大道|号|室|邮编|邮政编码)"),
@@ -71,7 +71,7 @@ _ASKS_DOC_DATE = re.compile(f"{_ASKS_WRITTEN.pattern}|{_ASKS_PUBLISHED.pattern}"
 
 # Metadata questions: which field of the document they ask for.
 _META_FIELDS: list[tuple[str, re.Pattern[str]]] = [
-    ("doc_number", re.compile(r"文号|发文字号|发文号")),
+    ("doc_number", re.compile(r"文号|发文字号|发文号|[几哪]号文")),
     ("issuer", re.compile(r"(部门|单位|机关)[^,，?？]{0,6}(印发|发布|发的|出的|答复|写的|制定的|出台的)"
                           r"|(哪个|哪级|哪家|什么)(政府|办公室|办公厅|机构)[^,，?？]{0,4}(印发|发布|发的|出的|制定)"
                           r"|发文(机关|单位)|印发(单位|机关)|由谁(印发|发布|答复)|谁(发的|印发|发布)")),
@@ -86,7 +86,8 @@ _META_FIELDS: list[tuple[str, re.Pattern[str]]] = [
 
 # "Which documents was it based on, give their 文号": the 文号 of the
 # documents it cites, which its text holds, not its own.
-_ASKS_CITED = re.compile(r"(依据|根据|依照|按照|参照|引用|援引|补充|贯彻|落实|融入)[^？?。]{0,24}(哪|什么)")
+_ASKS_CITED = re.compile(r"(依据|根据|依照|按照|参照|引用|援引|贯彻|落实|融入)[^？?。]{0,24}(哪|什么)|补充的是(哪|什么)"
+                         r"|[按照](哪|什么)(个|份)?(文件|办法|通知|规定|意见)")
 
 
 _ASKS_SOURCE = re.compile(r"(出自)?(哪份|哪个|哪一份|哪一个|什么)(文件|政策|报告|通知|意见|办法|方案|答复)|出自(哪|什么)")

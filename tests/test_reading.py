@@ -56,6 +56,8 @@ from assistant.reading import (
         ("补充规定补充的是哪个文件？文号多少？", ["doc_number"], [], [], [], []),
         ("这个政策是哪个单位写的？", ["who"], [], [], [], ["issuer"]),
         ("2017年的政府工作报告是在哪次人代会上作的？", [], [2017], [], [], ["title"]),
+        ("做补充规定的那个文件是哪几个部门联合发的？文号多少？", ["who", "doc_number"], [], [], [], ["doc_number", "issuer"]),
+        ("余姚那份意见是几号文？", ["doc_number"], [], ["余姚"], [], ["doc_number"]),
     ],
 )
 def test_read_question(question, kinds, years, places, batches, meta):
