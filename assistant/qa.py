@@ -282,9 +282,7 @@ class Assistant:
         evidence = self._evidence(g, choice)
         answer = self._decide(asked, top, g.sentences, choice, evidence, g.corrections, models, newer)
         if source and not answer.refused:
-            chunks = {p.chunk.id: p.chunk for p in top}
-            cited = {c.source: (c.n, chunks[c.chunk_id]) for c in reversed(answer.citations)}
-            answer.text += named_sources(reading, sorted(cited.values(), key=lambda nc: nc[0]))
+            answer.text += _sources_named(reading, top, answer)
         return answer, evidence
 
     def _corrected(self, reading: Reading, top: list[Passage]) -> tuple[Reading, list[Correction]]:
@@ -436,6 +434,13 @@ def answer_passages(reading: Reading, passages: list[Passage]) -> list[Passage]:
         if not any(held(p) for p in top):
             top += [p for p in passages[ANSWER_PASSAGES:] if held(p) and p not in top][:1]
     return top
+
+
+def _sources_named(reading: Reading, top: list[Passage], answer: Answer) -> str:
+    """以上原文出自[1]《…》，文号为…: each quoted document, first citation first."""
+    chunks = {p.chunk.id: p.chunk for p in top}
+    cited = {c.source: (c.n, chunks[c.chunk_id]) for c in reversed(answer.citations)}
+    return named_sources(reading, sorted(cited.values(), key=lambda nc: nc[0]))
 
 
 def _doc_holds_year(passage: Passage, year: int) -> bool:

@@ -88,8 +88,6 @@ _META_FIELDS: list[tuple[str, re.Pattern[str]]] = [
 # documents it cites, which its text holds, not its own.
 _ASKS_CITED = re.compile(r"(依据|根据|依照|按照|参照|引用|援引|贯彻|落实|融入)[^？?。]{0,24}(哪|什么)|补充的是(哪|什么)"
                          r"|[按照](哪|什么)(个|份)?(文件|办法|通知|规定|意见)")
-
-
 _ASKS_SOURCE = re.compile(r"(出自)?(哪份|哪个|哪一份|哪一个|什么)(文件|政策|报告|通知|意见|办法|方案|答复)|出自(哪|什么)")
 
 
