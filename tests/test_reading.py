@@ -58,6 +58,7 @@ from assistant.reading import (
         ("2017年的政府工作报告是在哪次人代会上作的？", [], [2017], [], [], ["title"]),
         ("做补充规定的那个文件是哪几个部门联合发的？文号多少？", ["who", "doc_number"], [], [], [], ["doc_number", "issuer"]),
         ("余姚那份意见是几号文？", ["doc_number"], [], ["余姚"], [], ["doc_number"]),
+        ("两地的研发强度目标谁高？", ["percent"], [], [], [], []),  # 谁高 compares, it asks for no one
     ],
 )
 def test_read_question(question, kinds, years, places, batches, meta):
