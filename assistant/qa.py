@@ -320,6 +320,9 @@ class Assistant:
         choice = replace(choice, sentences=of_the_asked_time(reading, top, choice.sentences, words))
         answer = compose(reading.question, top, choice.sentences, dt.date.today(),
                          general=not _asks_announcement(reading), clause=_asks_clause(reading), newer=newer)
+        said = " ".join(s.norm + " " + context_of(top[s.passage_rank]) for s in choice.sentences)
+        # A name of common words (“项目资助”) is said in other words: 对资助总额在50万元以下的项目.
+        names = [n for n in names if not _said_in_other_words(n, said)]
         missing = unmet(reading, top, choice, names + self._uncertified(reading, top, choice.sentences))
         if missing:
             return near_miss(reading.question, missing, answer)
@@ -436,6 +439,12 @@ def answer_passages(reading: Reading, passages: list[Passage]) -> list[Passage]:
     return top
 
 
+def _said_in_other_words(name: str, said: str) -> bool:
+    """Is each word of a name made of words (项目资助: 项目, 资助) in ``said``?"""
+    words = [w for w in tokenize(name) if w != name.lower() and len(w) > 1]
+    return bool(words) and all(w in said for w in words)
+
+
 def _sources_named(reading: Reading, top: list[Passage], answer: Answer) -> str:
     """以上原文出自[1]《…》，文号为…: each quoted document, first citation first."""
     chunks = {p.chunk.id: p.chunk for p in top}
@@ -504,7 +513,8 @@ def _names_document(reading: Reading, passage: Passage, idf: IDF, words: list[st
 
 _QUESTION_WORD = re.compile(r"哪|什么|几|多少|怎|谁|吗")
 # Words of what is certified that say nothing about which certification it is.
-_GENERIC = {"企业", "单位", "项目", "公司", "机构", "中心", "市级", "省级", "国家级", "年度", "第一批", "第二批", "一批"}
+_GENERIC = {"企业", "单位", "项目", "公司", "机构", "中心", "市级", "省级", "国家级", "年度", "第一批", "第二批", "一批",
+            "全省", "全市", "全区", "全国", "一共", "累计", "当年", "今年", "去年"}
 
 
 def _kind_words(reading: Reading, choice: Choice, top: list[Passage], weights: dict[str, float]) -> float:

@@ -64,7 +64,8 @@ _HAS_FIGURE = re.compile(r"\d")
 _YEAR_FIGURE = re.compile(r"(19|20)\d\d\s*(年|版)")
 # "When was it issued / answered": about the document, not a date in its text.
 _ASKS_WRITTEN = re.compile(
-    r"(印发|答复|成文|落款|发文|出台)[^？?]{0,8}(哪天|什么时候|何时|日期|时间)|(哪天|什么时候|何时)[^？?]{0,8}(印发|答复|成文|出台|发的)"
+    r"(印发|答复|成文|落款|发文|出台|定稿|签发)[^？?]{0,8}(哪天|什么时候|何时|日期|时间)"
+    r"|(哪天|什么时候|何时)[^？?]{0,8}(印发|答复|成文|出台|发的|定稿|签发)"
 )
 _ASKS_PUBLISHED = re.compile(r"(发布|公布|挂网)[^？?]{0,8}(哪天|什么时候|何时|日期|时间)|(哪天|什么时候|何时)[^？?]{0,8}(发布|公布)")
 _ASKS_DOC_DATE = re.compile(f"{_ASKS_WRITTEN.pattern}|{_ASKS_PUBLISHED.pattern}")
@@ -72,7 +73,7 @@ _ASKS_DOC_DATE = re.compile(f"{_ASKS_WRITTEN.pattern}|{_ASKS_PUBLISHED.pattern}"
 # Metadata questions: which field of the document they ask for.
 _META_FIELDS: list[tuple[str, re.Pattern[str]]] = [
     ("doc_number", re.compile(r"文号|发文字号|发文号|[几哪]号文")),
-    ("issuer", re.compile(r"(部门|单位|机关)[^,，?？]{0,6}(印发|发布|发的|出的|答复|写的|制定的|出台的)"
+    ("issuer", re.compile(r"(部门|(?<!责任)单位|机关)[^,，?？]{0,6}(印发|发布|发的|出的|答复|写的|制定的|出台的)"
                           r"|(哪个|哪级|哪家|什么)(政府|办公室|办公厅|机构)[^,，?？]{0,4}(印发|发布|发的|出的|制定)"
                           r"|发文(机关|单位)|印发(单位|机关)|由谁(印发|发布|答复)|谁(发的|印发|发布)")),
     ("date", _ASKS_WRITTEN),
@@ -87,6 +88,7 @@ _META_FIELDS: list[tuple[str, re.Pattern[str]]] = [
 # "Which documents was it based on, give their 文号": the 文号 of the
 # documents it cites, which its text holds, not its own.
 _ASKS_CITED = re.compile(r"(依据|根据|依照|按照|参照|引用|援引|贯彻|落实|融入)[^？?。]{0,24}(哪|什么)|补充的是(哪|什么)"
+                         r"|对(哪|什么)[^？?。]{0,10}(补充|修订)"
                          r"|[按照](哪|什么)(个|份)?(文件|办法|通知|规定|意见)")
 _ASKS_SOURCE = re.compile(r"(出自)?(哪份|哪个|哪一份|哪一个|什么)(文件|政策|报告|通知|意见|办法|方案|答复)|出自(哪|什么)")
 

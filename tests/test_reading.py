@@ -59,6 +59,9 @@ from assistant.reading import (
         ("做补充规定的那个文件是哪几个部门联合发的？文号多少？", ["who", "doc_number"], [], [], [], ["doc_number", "issuer"]),
         ("余姚那份意见是几号文？", ["doc_number"], [], ["余姚"], [], ["doc_number"]),
         ("两地的研发强度目标谁高？", ["percent"], [], [], [], []),  # 谁高 compares, it asks for no one
+        ("那个暂行办法是哪天定稿的？", [], [], [], [], ["date"]),
+        ("第1条的责任单位写的是哪个部门？", ["who"], [], [], [], []),  # the clause's 责任单位, not the issuer
+        ("慈科〔2023〕3号是对哪个母文件做的补充？母文件文号是多少？", ["doc_number"], [], [], [], []),
     ],
 )
 def test_read_question(question, kinds, years, places, batches, meta):

@@ -305,3 +305,15 @@ def test_another_certification_does_not_answer(policy_assistant):
     assert answer.refused and "高新技术企业" in answer.text.split("以下是最接近的原文")[0], answer.text
     answer = policy_assistant.ask("2024年浙江全省一共备案了多少家科技型中小企业？")  # 全省一共 names no certification
     assert not answer.refused and "21947家" in answer.text, answer.text
+
+
+def test_a_quoted_name_of_common_words_is_met_by_those_words(policy_assistant):
+    """“项目资助” is quoted in one reply; 对资助总额在50万元以下的项目 says it in other words."""
+    answer = policy_assistant.ask("规定市科技计划项目资助不到50万的可以直接发申报通知的，是哪份文件？")
+    assert not answer.refused, answer.text
+    assert "直接发布申报通知" in answer.text and "慈溪市科技计划项目管理办法(修订)》的补充规定" in answer.text
+
+
+def test_a_clause_s_responsible_unit_is_not_the_issuer(policy_assistant):
+    answer = policy_assistant.ask("2025年慈溪产业政策意见里培育数字经济制造业那条，责任单位写的是哪个部门？")
+    assert not answer.refused and "市经信局" in answer.text, answer.text
