@@ -235,9 +235,10 @@ def test_items_stay_in_step_after_killed_ingestions(corpus, tmp_path):
     cmd = [sys.executable, "ingest.py", "--corpus", str(corpus), "--index", str(index)]
     settings = Settings().with_(index_dir=index)
     rng = random.Random(14)
+    subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, timeout=600, check=True)
     started = time.monotonic()
     subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, timeout=600, check=True)
-    whole = time.monotonic() - started  # a run on an unchanged corpus; changed ones take a little longer
+    whole = time.monotonic() - started  # a warm run on an unchanged corpus; changed ones take a little longer
     pool = [V2023, HUB, V2025, "policy.txt"]
     kills = 0
     for round_no in range(4):
@@ -254,6 +255,8 @@ def test_items_stay_in_step_after_killed_ingestions(corpus, tmp_path):
         if process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)
             kills += 1
+        else:
+            whole /= 2  # it finished first (a busy machine timed the warm run slow): aim earlier
         process.wait()
         finished = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
         assert finished.returncode == 0, finished.stderr[-2000:]
