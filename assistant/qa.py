@@ -266,7 +266,8 @@ class Assistant:
         parts = [[w for w in tokenize(part) if self.keywords.known(w) and (len(w) > 1 or w.isascii())]
                  for part in reading.parts]
         named = [p for p in top if any(d.names(p.chunk.meta.doc_number) for d in reading.documents)]
-        about = [w for w in known if not any(w in phrase for phrase in metadata_phrases(reading.text))]
+        asking = metadata_phrases(reading.text)
+        about = [w for w in known if not any(w in phrase for phrase in asking)]
         if reading.asks_metadata and (named or _names_document(reading, top[0], self.keywords.idf, about)):
             return self._metadata(reading, named + top), None
         # Which document says this: the quote answers, its document's metadata names it.
@@ -323,7 +324,7 @@ class Assistant:
         said = " ".join(s.norm + " " + context_of(top[s.passage_rank]) for s in choice.sentences)
         # A name of common words (“项目资助”) is said in other words: 对资助总额在50万元以下的项目.
         names = [n for n in names if not _said_in_other_words(n, said)]
-        missing = unmet(reading, top, choice, names + self._uncertified(reading, top, choice.sentences))
+        missing = unmet(reading, top, choice, names + self._uncertified(reading, said))
         if missing:
             return near_miss(reading.question, missing, answer)
         if corrections:
@@ -344,11 +345,10 @@ class Assistant:
                 found.append(name)
         return found
 
-    def _uncertified(self, reading: Reading, top: list[Passage], quoted: list[Sentence]) -> list[str]:
+    def _uncertified(self, reading: Reading, said: str) -> list[str]:
         """What the question says is certified (高新技术企业认定) when no word
-        telling it apart is in the quoted sentences or their headings: a
-        研发机构认定 reward does not answer a question about 高新技术企业."""
-        said = " ".join(s.norm + " " + context_of(top[s.passage_rank]) for s in quoted)
+        telling it apart is in ``said`` (the quoted sentences and their
+        headings): a 研发机构认定 reward does not answer a question about 高新技术企业."""
         found = []
         for stretch in certified(reading.text):
             cut = cut_words(stretch)

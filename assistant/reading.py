@@ -202,6 +202,7 @@ _SHORT_YEAR = re.compile(r"(?<![\d.满近共超过续作干])(1[5-9]|2\d)年(?!�
 def read_question(question: str) -> Reading:
     text = _GLOSSARY.sub(lambda m: GLOSSARY[m.group(0).upper()], normalize(question))
     text = _SHORT_YEAR.sub(r"20\1年", text)
+    cited = _ASKS_CITED.search(text)  # the 文号 and title asked are the cited documents'
     return Reading(
         question=question,
         text=text,
@@ -210,7 +211,7 @@ def read_question(question: str) -> Reading:
         places=named_places(text),
         batches=sorted({int(b) for b in _BATCH.findall(text)}),
         meta_fields=[name for name, pattern in _META_FIELDS if pattern.search(text)
-                     and not (name in ("doc_number", "title") and _ASKS_CITED.search(text))],
+                     and not (cited and name in ("doc_number", "title"))],
         parts=split_parts(text),
         documents=doc_numbers(text),
         levels=sorted(set(LEVEL.findall(text))),

@@ -265,34 +265,27 @@ def test_a_quoted_typo_is_corrected_like_an_unquoted_one(policy_assistant):
     assert answer.text.startswith("（已按“单项冠军”理解）") and "50万元" in answer.text
 
 
-def test_a_target_year_is_answered_beside_a_line_of_the_same_document(policy_assistant):
-    answer = policy_assistant.ask("鄞州区的方案里，到2030年科技创新投入要达到多少？")
+@pytest.mark.parametrize("question, facts", [
+    # a target year, beside a line of the same document (the 印发 line) that names no year
+    ("鄞州区的方案里，到2030年科技创新投入要达到多少？", ["超过400亿元"]),
+    # a contact line brings the rest of its block
+    ("企业创新联合体补充申报找哪位老师对接？联系电话多少？", ["魏佳锦", "89591370"]),
+    # each side of a comparison gets the item holding its figure, not the lead naming both
+    ("2018年慈溪那套制造业政策里，技改项目一般类和“3+3”产业类分别按设备投入的多少比例奖励？上限各多少？",
+     ["设备投入额的4%给予不超过200万元", "设备投入额的6%给予不超过300万元"]),
+    # a work report's session and speaker come from its title
+    ("2017年那份慈溪政府工作报告是在哪次人代会上作的？报告人是谁？", ["第十七届人民代表大会第一次会议", "项敏"]),
+])
+def test_answered_with_every_fact(policy_assistant, question, facts):
+    answer = policy_assistant.ask(question)
     assert not answer.refused, answer.text
-    assert "超过400亿元" in answer.text
-
-
-def test_a_contact_block_is_quoted_whole(policy_assistant):
-    answer = policy_assistant.ask("企业创新联合体补充申报找哪位老师对接？联系电话多少？")
-    assert not answer.refused, answer.text
-    assert "魏佳锦" in answer.text and "89591370" in answer.text
-
-
-def test_each_side_of_a_comparison_gets_the_item_holding_its_figure(policy_assistant):
-    answer = policy_assistant.ask("2018年慈溪那套制造业政策里，技改项目一般类和“3+3”产业类分别按设备投入的多少比例奖励？上限各多少？")
-    assert not answer.refused, answer.text
-    assert "设备投入额的4%给予不超过200万元" in answer.text and "设备投入额的6%给予不超过300万元" in answer.text
+    assert all(fact in answer.text for fact in facts), answer.text
 
 
 def test_one_named_benefit_is_looked_up_not_matched_as_a_profile(policy_assistant):
     answer = policy_assistant.ask("桥头那个智能家电综合体，做运营的单位一年大概能拿多少运营补贴？")
     assert answer.mode != "items" and not answer.refused, answer.text
     assert "50万元的运营经费补贴" in answer.text
-
-
-def test_a_work_reports_session_and_speaker_come_from_its_title(policy_assistant):
-    answer = policy_assistant.ask("2017年那份慈溪政府工作报告是在哪次人代会上作的？报告人是谁？")
-    assert not answer.refused, answer.text
-    assert "第十七届人民代表大会第一次会议" in answer.text and "项敏" in answer.text
 
 
 def test_the_published_date_of_an_unlabelled_information_block(policy_assistant):
