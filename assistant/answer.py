@@ -20,7 +20,7 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 
 from cn2an import an2cn
 
@@ -37,6 +37,9 @@ _HEADING_LIKE = 25  # a sentence this short (一、…。) brings the sentence a
 _KIND_WEIGHT = 1.5  # an asked kind weighs as much as this many average words
 _YEAR_WEIGHT = 3.0  # a named year this many: a comparison's other year must be quoted
 # 50万元(含)以上 / 50万元以下 / 15%以上: a figure and the side of it a rule covers.
+# An amount a question states, not a bound it asks about (60万元, not 50万元以上).
+_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(万|亿)")
+_SHORT_OF = re.compile(r"(不到|不足|低于|少于|未满|未达到?|没到|没有到|没达到)\s*$")
 _BOUND = re.compile(r"(\d+(?:\.\d+)?)\s*(万|亿)?(?:元)?(%)?\s*(?:\(含\))?\s*及?(以上|以下|以内)")
 _NAMED_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=年)")
 _MIN_GAIN = 0.12  # a further sentence must cover this share of the facets' weight
@@ -51,12 +54,16 @@ _DEADLINE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日[^。�
 # 文号, and the web page's information block (发布日期:… 信息来源:…), whose
 # facts the metadata answers give.
 _ADDRESSEES = re.compile(r"\s*各[^。；;]{1,200}[:：]\s*$")
+_SALUTATION = re.compile(r"\s*[\u4e00-\u9fff]{2,4}(代表|委员|同志|先生|女士)\s*[:：]\s*$")
 _CONTACT_LINE = re.compile(r"\s*联系(人|电话|方式|地址|邮箱)\s*[:：]")
 _CONTACT_SPAN = 80  # characters between lines of one contact block
 _PAGE_INFO = re.compile(r"(发文单位|发文日期|发布日期|信息来源|分享到)\s*[:：]")
 # Words a question and a document use for the same thing (需要满足哪些条件 / 二、申报要求).
 _ALIKE = {"条件": ("要求", "资格"), "要求": ("条件",), "资格": ("条件",)}
 # A numbered list item (1、 2. (3)), and questions asking for several things.
+# A question asking for a cap (最多, 封顶, 总共最多) and what states one (不超过, 最高, 合计).
+_ASKS_CAP = re.compile(r"最多|最高|封顶|上限|顶格|总共|合计|累计")
+_CAP_SAID = re.compile(r"不超过|最高|上限|封顶|合计|为限|总额不")
 _LIST_ITEM = re.compile(r"\s*(?:\d{1,2}\s*[、.．](?!\d)|[(（]\d{1,2}[)）])")
 _ASKS_MANY = re.compile(r"哪些|哪几|几类|几种|几个方面|几项|什么条件|什么要求|哪方面")
 _REVIEW = re.compile(r"回顾|成就|主要工作")
@@ -66,7 +73,8 @@ _ONE_OFF = re.compile(r"公示|名单|拟认定|拟入选")
 @dataclass(frozen=True)
 class Facet:
     """Something the question asks that a quoted sentence can cover: a word
-    (``w:``), an asked kind of figure (``k:``) or a year (``y:``)."""
+    (``w:``), an asked kind of figure (``k:``), a year (``y:``) or a cap
+    (``c:cap``, for 最多/封顶: a sentence stating 不超过 or 最高)."""
 
     key: str
     weight: float
@@ -93,6 +101,7 @@ def facets(reading: Reading, words: list[str], idf: IDF) -> list[Facet]:
     out += [Facet(f"k:{kind}", _KIND_WEIGHT * mean) for kind in reading.kinds]
     asked = [y for y in reading.years if y not in reading.report_years] or reading.years
     out += [Facet(f"y:{year}", _YEAR_WEIGHT * mean) for year in asked]
+    out += [Facet("c:cap", mean)] if _ASKS_CAP.search(reading.text) else []
     return out
 
 
@@ -134,6 +143,8 @@ def covers(facet: Facet, sentence: Sentence, context: str) -> float:
     """1 when the sentence holds the facet, 0.5 when only its document's
     title or heading does (words), 0 otherwise."""
     kind, _, value = facet.key.partition(":")
+    if kind == "c":
+        return 1.0 if _CAP_SAID.search(sentence.norm) else 0.0
     if kind == "k":
         return 1.0 if provides(sentence.norm, value) else 0.0
     if kind == "y":
@@ -158,6 +169,11 @@ class Candidates:
     bounds: dict[str, set[str]] = field(default_factory=dict)  # figures the question bounds (see ``bounds``)
     compared: list[str] = field(default_factory=list)  # the word naming each thing compared (see ``distinguishing``)
     many: bool = False  # the question asks for several things (哪些条件, 分哪几类): a list is quoted whole
+
+    @cached_property
+    def closest(self) -> float:
+        """The highest similarity of any candidate sentence."""
+        return max((s.similarity for s in self.sentences), default=0.0)
 
     @property
     def total(self) -> float:
@@ -184,6 +200,7 @@ class Candidates:
         word_weight = sum(f.weight for f in words) or 1.0
         return [
             sentence.similarity,
+            sentence.similarity - self.closest,
             self.gain(sentence),
             sum(f.weight for f in words if covers(f, sentence, "") == 1.0) / word_weight,
             sum(covers(f, sentence, context) for f in kinds) / len(kinds) if kinds else 1.0,
@@ -216,7 +233,35 @@ def candidates(reading: Reading, passages: list[Passage], sentences: list[Senten
     for sentence in sentences:
         if _other_side(found.bounds, bounds(sentence.norm)):
             sentence.usable = False  # 50万元以下 when the question asks about 50万元以上
+    _drop_sides_not_met(reading.text, sentences)
     return found
+
+
+def _drop_sides_not_met(question: str, sentences: list[Sentence]) -> None:
+    """A question stating an amount (申请资助60万元) is on one side of each
+    bound the sentences state (50万元以上 / 50万元以下): a sentence for the
+    other side is not its rule, when one for its side is there too."""
+    amounts = [_amount(m) for m in _AMOUNT.finditer(question) if not _BOUND.match(question, m.start())]
+    stated = {id(s): bounds(s.norm) for s in sentences if s.usable}
+    for sentence in sentences:
+        for figure, sides in stated.get(id(sentence), {}).items():
+            value, unit = _figure(figure)
+            held = {"above" if amount >= value else "below" for amount, u in amounts if u == unit}
+            if len(held) == 1 and not sides & held and any(held & other.get(figure, set()) for other in stated.values()):
+                sentence.usable = False
+
+
+def _amount(match: re.Match[str]) -> tuple[float, str]:
+    """An amount stated (60万 → 60), or just under one the question says
+    it falls short of (不到50万 → 49.99)."""
+    short = _SHORT_OF.search(match.string, 0, match.start()) is not None
+    return float(match.group(1)) - (0.01 if short else 0.0), match.group(2)
+
+
+def _figure(figure: str) -> tuple[float, str]:
+    """50万 → (50.0, "万")."""
+    unit = figure[-1] if figure[-1] in "万亿%" else ""
+    return float(figure.rstrip("万亿%")), unit
 
 
 def distinguishing(reading: Reading, words: list[str], idf: IDF) -> list[str]:
@@ -261,9 +306,10 @@ def _named_articles(reading: Reading, passages: list[Passage], sentences: list[S
 
 def _part_facets(text: str, words: list[str], idf: IDF) -> list[Facet]:
     kinds = [kind for kind, (asks, _) in ASKED_KINDS.items() if asks.search(text)]
+    heaviest = max((idf(w) for w in words), default=1.0)
     return [Facet(f"w:{w}", idf(w)) for w in dict.fromkeys(words) if idf(w) > 0] + [
-        Facet(f"k:{k}", max((idf(w) for w in words), default=1.0)) for k in kinds
-    ]
+        Facet(f"k:{k}", heaviest) for k in kinds
+    ] + ([Facet("c:cap", heaviest)] if _ASKS_CAP.search(text) else [])
 
 
 def choose(found: Candidates, budget: int) -> Choice | None:
@@ -279,7 +325,7 @@ def choose(found: Candidates, budget: int) -> Choice | None:
     chosen = [_trim(best, budget)]
     for _ in range(3):
         done = _covered(found, chosen)
-        rest = [s for s in usable if s not in chosen and _used(chosen) + len(s.text) <= budget
+        rest = [s for s in usable if s not in chosen and _fits(found, chosen, s, budget, done)
                 and (s.fit >= _MIN_FIT or _brings_kind(found, s, done))]
         scored = [(found.gain(s, done) * _source_factor(found, s, best, done), s) for s in rest]
         if not scored:
@@ -292,6 +338,7 @@ def choose(found: Candidates, budget: int) -> Choice | None:
     chosen += _answer_each_aspect(found, chosen, usable, budget)
     chosen += _headings_bring_next(found, chosen, budget)
     chosen += _contact_block(found, chosen, budget)
+    chosen = _salutation(found, chosen, usable) + chosen
     if found.many:
         chosen += _whole_lists(chosen, usable, budget)
     return _choice(found, chosen, best.fit)
@@ -299,15 +346,26 @@ def choose(found: Candidates, budget: int) -> Choice | None:
 
 def _answer_each_part(found: Candidates, chosen: list[Sentence], usable: list[Sentence], budget: int) -> list[Sentence]:
     """For each sub-question the chosen sentences leave mostly unanswered,
-    the sentence that answers most of it, if one answers at least half."""
+    the sentence that answers most of it, if one answers at least half; for
+    one whose figure or cap (合计不超过10万元) the sentences answering it
+    lack, the sentence of their passage that states it."""
     extra: list[Sentence] = []
     for part in found.parts:
         have = chosen + extra
-        if max(found.gain(s, wanted=part) for s in have) >= _PART_DONE:
+        needed = [f for f in part if f.key.startswith(("k:", "c:"))]  # the figure or cap it asks for
+        plain = [f for f in part if not f.key.startswith("c:")]  # a cap said of another part answers nothing here
+        answering = [s for s in have if found.gain(s, wanted=plain) >= _PART_ENOUGH] or have
+        lacking = [f for f in needed if not any(found.covers(f, s) for s in answering)]
+        if max(found.gain(s, wanted=plain) for s in have) >= _PART_DONE and not lacking:
             continue
-        rest = [s for s in usable if s not in have and _used(have) + len(s.text) <= budget]
+        rest = [s for s in usable if s not in have and _fits(found, have, s, budget, _covered(found, have))
+                and (not lacking or any(found.covers(f, s) for f in lacking))]
+        if lacking:  # the cap of the clause answering it: in that clause's passage
+            rest = [s for s in rest if s.passage_rank in {a.passage_rank for a in answering}]
         best = max(rest, key=lambda s: (found.gain(s, wanted=part), s.fit), default=None)
-        if best is not None and found.gain(best, wanted=part) >= _PART_ENOUGH:
+        words = [f for f in part if f.key.startswith("w:")]
+        if best is not None and (found.gain(best, wanted=part) >= _PART_ENOUGH
+                                 or (lacking and found.gain(best, wanted=words) > 0)):
             extra.append(best)
     return extra
 
@@ -405,6 +463,16 @@ def _headings_bring_next(found: Candidates, chosen: list[Sentence], budget: int)
     return extra
 
 
+def _salutation(found: Candidates, chosen: list[Sentence], usable: list[Sentence]) -> list[Sentence]:
+    """For a question asking who, when a quoted sentence of a reply says
+    您 (您与丁伯灿、陆桂芳代表…提出的): the reply's salutation (刘红星代表：)
+    saying who 您 is."""
+    if not any(f.key in ("k:who", "w:代表", "w:委员") for f in found.wanted):
+        return []
+    ranks = {s.passage_rank for s in chosen if s.norm.lstrip().startswith("您")}
+    return [s for s in usable if s.passage_rank in ranks and s not in chosen and _SALUTATION.match(s.norm)][:1]
+
+
 def _contact_block(found: Candidates, chosen: list[Sentence], budget: int) -> list[Sentence]:
     """The other lines of a contact block (联系人:… 联系电话:…) a chosen one
     belongs to: who to call and the number are read together."""
@@ -444,6 +512,14 @@ def _items_around(passage: list[Sentence], at: int) -> list[Sentence]:
     while end + 1 < len(passage) and _LIST_ITEM.match(passage[end + 1].text):
         end += 1
     return passage[start:end + 1]
+
+
+def _fits(found: Candidates, chosen: list[Sentence], sentence: Sentence, budget: int, done: dict[str, float]) -> bool:
+    """Is there room for the sentence? One bringing a kind of figure asked
+    that the chosen lack (the 5个工作日 after a long lead) may run over the
+    budget by half: an answer missing it would be refused."""
+    room = budget + budget // 2 if _brings_kind(found, sentence, done) else budget
+    return _used(chosen) + len(sentence.text) <= room
 
 
 def _used(chosen: list[Sentence]) -> int:

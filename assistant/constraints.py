@@ -67,8 +67,10 @@ def of_the_asked_time(reading: Reading, passages: list[Passage], sentences: list
 
 def _unmet_scope(reading: Reading, passages: list[Passage], choice: Choice) -> list[str]:
     missing = []
+    # The year asked must hold where the figure asked is (not a 今年 lead beside a 2022 count).
+    figures = [s for s in choice.sentences if any(provides(s.norm, k) for k in reading.kinds)] or choice.sentences
     for year in reading.years:
-        if not any(_year_holds(year, s, passages[s.passage_rank], reading) for s in choice.sentences):
+        if not any(_year_holds(year, s, passages[s.passage_rank], reading) for s in figures):
             missing.append(f"{year}年")
     for place in reading.places:
         if not any(_place_holds(place, s, passages[s.passage_rank]) for s in choice.sentences):

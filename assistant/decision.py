@@ -23,6 +23,7 @@ PARAMS = Path(__file__).with_name("decision.json")
 
 SENTENCE_FEATURES = [
     "similarity",  # cosine of the sentence to the question
+    "lead",  # its cosine less the closest candidate's (0 for the closest): nearer in meaning than the rest
     "gain",  # share of the question's facets the sentence covers (its document's title and heading half)
     "words",  # share of the question's word weight in the sentence itself
     "kinds",  # share of the asked kinds of figure (sum, date, count, share) the sentence holds

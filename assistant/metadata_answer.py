@@ -4,7 +4,7 @@ citing the document's head.
 
 A field the document does not state (a 2023 policy whose 文号 the copy does
 not give) is not guessed: the answer is a refusal saying so, with the
-document cited.
+document cited and the fields asked that it does state.
 """
 from __future__ import annotations
 
@@ -36,13 +36,14 @@ def metadata_answer(reading: Reading, documents: list[list[Chunk]], scores: list
         values = {field: _value(field, head, last, reading.meta_fields) for field in reading.meta_fields}
         title = f"《{head.meta.title}》" if head.meta.title else head.source
         gaps = [_FIELD_NAMES[f] for f, v in values.items() if not v]
+        said = [values[f] for f in reading.meta_fields if f != "title" and values[f]]
         if gaps:
-            missing.append(f"{title}没有标注{'、'.join(gaps)}[{n}]")
+            stated = f"（文件标注的：{'，'.join(said)}）" if said else ""
+            missing.append(f"{title}没有标注{'、'.join(gaps)}[{n}]{stated}")
             continue
-        said = [values[f] for f in reading.meta_fields if f != "title"]
         parts.append(f"{title}{'，' if said else ''}{'，'.join(said)}。[{n}]")
     if missing:
-        text = f"现有文件中，{'；'.join(missing)}，无法回答，为避免误导不作推测。"
+        text = f"现有文件中，{'；'.join(missing)}，无法完整回答，为避免误导不作推测。"
         return Answer(question=reading.question, text=text, citations=citations, refused=True)
     return Answer(question=reading.question, text="".join(parts), citations=citations)
 

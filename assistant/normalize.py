@@ -3,7 +3,8 @@
 Traditional characters become simplified (OpenCC), full-width letters and
 digits half-width, and Chinese numerals Arabic where they state an amount,
 a count, a share, an ordinal or a year: 七万七千元 → 77000元, 一百万元 →
-100万元, 二〇二二年 → 2022年, 百分之十五 → 15%, 两名 → 2名, 第一批 → 第1批.
+100万元, 二〇二二年 → 2022年, 百分之十五 → 15%, 两名 → 2名, 第一批 → 第1批,
+三加三 → 3+3.
 Both sides of every comparison go through this same function, so they
 agree whatever form either was written in. Text shown to users is never
 normalised: quotes stay verbatim.
@@ -19,6 +20,8 @@ _NUMERAL = f"[{_DIGITS}十百千万亿]+"
 # A numeral that states a quantity: before a unit, after 第 or 百分之.
 _UNITS = "元|万|亿|名|家|个|项|类|批|年|月|日|号|届|次|期|条|人|户|倍|天|个工作日|工作日|岁|余|多|所|座|件|台|套|款|位|种|轮|%"
 _QUANTITY = re.compile(rf"(百分之)({_NUMERAL})|(第)({_NUMERAL})|({_NUMERAL})(?=(?:{_UNITS}))")
+# A sum naming a group of industries or items (三加三, 3加3).
+_PLUS = re.compile(r"(?<![\d〇一二三四五六七八九十])([一二三四五六七八九\d])\s*加\s*([一二三四五六七八九\d])(?![\d〇一二三四五六七八九十])")
 _SIMPLE = {ch: i for i, ch in enumerate("〇一二三四五六七八九")} | {"零": 0, "两": 2}
 _SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
 _BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
@@ -39,7 +42,14 @@ def normalize(text: str) -> str:
         return text
     text = unicodedata.normalize("NFKC", text) if _has_wide(text) else text
     text = _t2s().convert(text)
+    text = _PLUS.sub(_plus, text) if "加" in text else text
     return _QUANTITY.sub(_arabic, text)
+
+
+def _plus(match: re.Match[str]) -> str:
+    """三加三 → 3+3, as a document names its 3+3 产业."""
+    a, b = (str(chinese_number(x) if not x.isdigit() else x) for x in match.groups())
+    return f"{a}+{b}"
 
 
 def _has_wide(text: str) -> bool:

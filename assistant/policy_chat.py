@@ -54,6 +54,10 @@ SHOW_LIST = 8
 _FIGURES = {"growth", "avg_growth", "equipment", "first_version"}
 
 
+# A policy's popular name by its count of articles: 四十条 (read 40条), 产业18条.
+_SHORT_NAME = re.compile(r"(?<![\d第])(\d{1,3})条")
+
+
 def policy_answer(
     question: str, settings: Settings, store: VectorStore, history: Sequence[str] = (), filters: Filters | None = None
 ) -> Answer | None:
@@ -67,7 +71,7 @@ def policy_answer(
     years = {int(y) for y in _YEAR.findall(to_digits(query))}
     if years - {i.doc.year for i in catalog.items}:  # a year no clause is from: let retrieval answer or refuse
         return None
-    scope = _Scope(catalog, years, _place(query), filters)
+    scope = _Scope(catalog, years, _place(query), filters, _named_docs(query, catalog))
     composed = _profile_answer(query, scope) or _list_answer(query, scope) or _clause_answer(query, scope)
     if composed is None:
         return None
@@ -76,6 +80,13 @@ def policy_answer(
 
 
 # --- which items a question is about --------------------------------------------------------------------
+
+
+def _named_docs(query: str, catalog: Catalog) -> set[str]:
+    """The documents a question names by their popular short name (四十条:
+    the 2021 四十条意见, not the 2018 policy on the same subject)."""
+    names = set(_SHORT_NAME.findall(to_digits(query)))
+    return {doc.source for doc in catalog.docs if names & set(_SHORT_NAME.findall(to_digits(doc.title)))}
 
 
 def _place(query: str) -> str:
@@ -88,6 +99,7 @@ class _Scope:
     years: set[int]
     place: str
     filters: Filters | None
+    named: set[str]  # the documents the question names, if any: only their items
 
     def items(self) -> list[SupportItem]:
         """Current items, except that a series with a version of the year
@@ -109,7 +121,7 @@ class _Scope:
         return [i for i in keep if self.allowed(i)]
 
     def allowed(self, item: SupportItem) -> bool:
-        if self.place and self.place not in item.doc.issuer:
+        if (self.place and self.place not in item.doc.issuer) or (self.named and item.source not in self.named):
             return False
         f = self.filters
         if f is None:

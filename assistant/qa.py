@@ -55,6 +55,7 @@ from .reading import (
     certified,
     jurisdiction,
     metadata_phrases,
+    names_year,
     programme_names,
     provides,
     read_question,
@@ -249,7 +250,10 @@ class Assistant:
         extra: list[Passage] = []
         for other, word in zip(reading.compared[::-1], words):
             found = rrf({"keyword": self.retriever.keyword(reading.text.replace(other, " "), filters or Filters())}, 1)
-            best = next((p for p in found if word.lower() in normalize(p.chunk.text).lower()), None)
+            about = [p for p in found if word.lower() in normalize(p.chunk.text).lower()]
+            # …preferring one that holds what is asked of it (牵头 for 由谁牵头)
+            best = next((p for p in about if all(provides(normalize(p.chunk.text), k) for k in reading.kinds)),
+                        about[0] if about else None)
             held = [p.chunk.id for p in passages[:ANSWER_PASSAGES] + extra]
             if best is not None and best.chunk.id not in held:
                 extra.append(best)
@@ -307,7 +311,8 @@ class Assistant:
         contact = self.settings.refusal_contact
         learnt = named_in(reading.text)
         names = learnt + self._unknown_programmes(reading, learnt)
-        cut = _cut_off_answer(sentences, choice, names + [w for w in cut_words(reading.text) if len(w) >= 3])
+        timely = [s for s in sentences if all(_doc_holds_year(top[s.passage_rank], y) for y in reading.years)]
+        cut = _cut_off_answer(timely, choice, names + [w for w in cut_words(reading.text) if len(w) >= 3])
         if cut is not None:
             asked = [w for w in cut_words(reading.text) if len(w) > 1 and not _QUESTION_WORD.search(w)]
             head = clauses_before_cut(cut, asked, reading.kinds)
@@ -454,7 +459,8 @@ def _sources_named(reading: Reading, top: list[Passage], answer: Answer) -> str:
 
 def _doc_holds_year(passage: Passage, year: int) -> bool:
     meta = passage.chunk.meta
-    return str(year) in normalize(meta.title) or meta.date.startswith(str(year)) or str(year) in normalize(passage.chunk.text)
+    return names_year(normalize(meta.title), year) or meta.date.startswith(str(year)) \
+        or names_year(normalize(passage.chunk.text), year)
 
 
 def _doc_holds_place(passage: Passage, place: str) -> bool:
@@ -480,7 +486,8 @@ def _prefer_current(top: list[Passage], sentences: list[Sentence], newer: dict[s
 def _cut_off_answer(sentences: list[Sentence], choice: Choice, names: list[str]) -> Sentence | None:
     """The sentence cut off where an excerpt ends, when the answer would be
     there: it fits the question clearly better than what was chosen, or it
-    is the only sentence naming a programme the question asks about."""
+    is the only sentence naming a programme the question asks about (chosen
+    or not: what it says of it is cut off)."""
     truncated = [s for s in sentences if s.truncated]
     if not truncated:
         return None
@@ -489,14 +496,14 @@ def _cut_off_answer(sentences: list[Sentence], choice: Choice, names: list[str])
         return best
     for name in names:
         holding = [s for s in sentences if name in s.norm]
-        if holding and all(s.truncated for s in holding) and not any(name in s.norm for s in choice.sentences):
+        if holding and all(s.truncated for s in holding):
             return holding[0]
     return None
 
 
 def _asks_clause(reading: Reading) -> bool:
     """Which clause of which document: the answer names the heading path."""
-    return any(word in reading.text for word in _CLAUSE)
+    return any(normalize(word) in reading.text for word in _CLAUSE)  # 哪一条 reads 哪1条
 
 
 def _names_document(reading: Reading, passage: Passage, idf: IDF, words: list[str]) -> bool:

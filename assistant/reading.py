@@ -21,7 +21,7 @@ DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{0,6})\s*[〔\[(（【]\s*((?:19|20)\d
 # What a question asks for, and what a sentence must hold to provide it.
 ASKED_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "money": (
-        re.compile(r"多少钱|多少资金|多少经费|(兑付|兑现|预算|投入|支出|收入)(了)?多少|金额|几万|几百|几千|几个亿|多少个亿|多少万"),
+        re.compile(r"多少钱|多少资金|多少经费|(兑付|兑现|预算|投入|支出|收入|贷|借|融资)(款)?(了)?多少|金额|几万|几百|几千|几个亿|多少个亿|多少万"),
         re.compile(r"\d[\d.,]*\s*(万|亿)?元"),
     ),
     "reward": (
@@ -34,10 +34,10 @@ ASKED_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     ),
     "count": (
         re.compile(r"多少(家|个(?!亿|百分点)|户|项|名|类|人|批|条|所|件)|(?<![第哪])几(家|个(?!亿|百分点)|户|项|名|类|人|批|条|所|件)"),
-        re.compile(r"\d+\s*(余|多)?\s*(家|个|户|项|名|类|人|批|条|所|件)"),
+        re.compile(r"\d+\s*(余|多)?\s*(家|个(?!工作日|月|小时|百分点|亿)|户|项|名|类|人|批|条|所|件)"),
     ),
     "percent": (
-        re.compile(r"比例|比重|百分之|多少%|百分比|增速|增幅|增长了多少|涨了多少|强度|几个点|占比"),
+        re.compile(r"比例|比重|百分之|多少%|百分比|增速|增幅|增长了多少|涨了多少|强度|几个点|占比|利率|费率|贴息率"),
         re.compile(r"\d\s*%|百分点"),
     ),
     "who": (
@@ -59,9 +59,11 @@ ASKED_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"(路|街|大道|号|室|邮编|邮政编码)"),
     ),
 }
-_ASKS_ANY_FIGURE = re.compile(r"多少|(?<!第)几(?![条项点批部])")
+_ASKS_ANY_FIGURE = re.compile(r"多少|(?<![第哪])几(?![条项点批部])")  # 哪几个 asks which, not how many
 _HAS_FIGURE = re.compile(r"\d")
 _YEAR_FIGURE = re.compile(r"(19|20)\d\d\s*(年|版)")
+# Numbers that name something rather than state a figure: 第332号建议, 十八届二次会议, 〔2023〕3号.
+_REFERENCE = re.compile(r"第\s*\d+\s*[号届次条章批]|\d+\s*届|\d+\s*次\s*(?:会议|全会|大会)|[〔\[(（【]\s*\d{4}\s*[〕\])）】]\s*\d+\s*号")
 # "When was it issued / answered": about the document, not a date in its text.
 _ASKS_WRITTEN = re.compile(
     r"(印发|答复|成文|落款|发文|出台|定稿|签发)[^？?]{0,8}(哪天|什么时候|何时|日期|时间)"
@@ -88,6 +90,7 @@ _META_FIELDS: list[tuple[str, re.Pattern[str]]] = [
 # "Which documents was it based on, give their 文号": the 文号 of the
 # documents it cites, which its text holds, not its own.
 _ASKS_CITED = re.compile(r"(依据|根据|依照|按照|参照|引用|援引|贯彻|落实|融入)[^？?。]{0,24}(哪|什么)|补充的是(哪|什么)"
+                         r"|(依据|根据|依照|参照|引用|援引)的?《"
                          r"|对(哪|什么)[^？?。]{0,10}(补充|修订)"
                          r"|[按照](哪|什么)(个|份)?(文件|办法|通知|规定|意见)")
 _ASKS_SOURCE = re.compile(r"(出自)?(哪份|哪个|哪一份|哪一个|什么)(文件|政策|报告|通知|意见|办法|方案|答复)|出自(哪|什么)")
@@ -107,7 +110,7 @@ _REPORT_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*年\s*的?(?:慈溪市?)?(?
 _PROGRAMME = re.compile(r"([\u4e00-\u9fff]{2,6}?)(创新券|科技券|服务券|贷|计划|工程|基金|英才)(?![\u4e00-\u9fff]{0,1}款)")
 # A和B分别… / A与B有什么不同: a cue that two things are compared, the pair,
 # and where each name stops (lead words before A, what is asked after B).
-_COMPARES = re.compile(r"分别|各自|各是|各为|各多少|各有|区别|不同|差别|差异|相比|比较|哪个(?:更|高|多|大|好|优)")
+_COMPARES = re.compile(r"分别|各自|各是|各为|各多少|各有|区别|不同|不一样|一样吗|异同|差别|差异|相比|比较|哪个(?:更|高|多|大|好|优)")
 _COMPARED = re.compile(r"([\u4e00-\u9fffA-Za-z0-9“”+]{2,16}?)(?:和|与|跟|同)([\u4e00-\u9fffA-Za-z0-9“”+]{2,16})")
 _THING_LEAD = re.compile(r"的|是|在|了解|对比|比较|问")
 _THING_END = re.compile(r"的|分别|各|有|在|是|哪|谁|相比|比较|区别|不同|差|怎么|如何|多少|能|可以|需要|要|由|对")
@@ -283,8 +286,14 @@ def asked_kinds(text: str) -> list[str]:
 def provides(text: str, kind: str) -> bool:
     """Does the (normalised) sentence hold what ``kind`` asks for?"""
     if kind == "figure":  # a figure other than a year
-        return bool(_HAS_FIGURE.search(_YEAR_FIGURE.sub("", text)))
+        return bool(_HAS_FIGURE.search(_REFERENCE.sub("", _YEAR_FIGURE.sub("", text))))
     return bool(ASKED_KINDS[kind][1].search(text))
+
+
+def names_year(text: str, year: int) -> bool:
+    """Does the (normalised) text speak of the year (2025年, 2025-09,
+    2025版), not merely hold its digits in a name (中国制造2025)?"""
+    return re.search(rf"(?<!\d){year}(?=\s*(年|版|[-./]\d))", text) is not None
 
 
 def jurisdiction(issuer: str) -> str:

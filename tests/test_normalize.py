@@ -52,6 +52,11 @@ from assistant.normalize import chinese_number, normalize
         ("第万批", "第万批"),
         ("百分之万", "百分之万"),
         ("两两名", "两两名"),
+        # a sum naming a group of industries, as the documents write it
+        ("属于三加三产业", "属于3+3产业"),
+        ("3加3产业", "3+3产业"),
+        ("增加三家", "增加3家"),  # 加 of 增加 joins no numerals
+        ("十加一", "十加一"),
         # traditional and full-width forms
         ("萬元", "万元"),
         ("補助資金", "补助资金"),

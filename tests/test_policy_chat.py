@@ -87,3 +87,11 @@ def test_the_assistant_answers_profile_questions_through_the_items(policy_assist
     assert answer.mode == "items" and "10,500元" in answer.text
     usual = policy_assistant.ask("上林英才的项目资助资金怎么分批拨付？")
     assert usual.mode == "extractive" and "20%、20%、30%" in usual.text
+
+
+def test_a_policy_named_by_its_short_name_limits_the_match_to_it(index_settings, store):
+    """四十条 is the 2021 policy; the 2018 one on the same subject is not listed."""
+    answer = policy_answer("我们是做纺织的，准备上一个设备投入1200万的技改项目，按慈溪四十条意见完工后能拿多少？",
+                           index_settings, store)
+    assert answer is not None and "四十条意见" in answer.text, answer
+    assert "优化产业政策促进制造业高质量发展" not in answer.text and "2018年" not in answer.text, answer.text

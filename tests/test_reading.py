@@ -15,11 +15,13 @@ from assistant.reading import (
     certified,
     jurisdiction,
     metadata_phrases,
+    names_year,
     programme_names,
     provides,
     read_question,
     split_parts,
 )
+from assistant.normalize import normalize
 
 
 @pytest.mark.parametrize(
@@ -345,3 +347,43 @@ def test_certified_reads_the_stretch_before_a_certification():
 ])
 def test_a_year_written_short_is_read_as_this_centurys(question, years):
     assert read_question(question).years == years
+
+
+@pytest.mark.parametrize("text, year, said", [
+    ("2025年慈溪市推进产业高质量发展", 2025, True),
+    ("发布日期:2025-09-16", 2025, True),
+    ("2025版", 2025, True),
+    ("列入“中国制造2025”宁波行动专项试点产业", 2025, False),  # a name, not the year
+    ("12025年", 2025, False),
+])
+def test_names_year_tells_a_year_from_digits_in_a_name(text, year, said):
+    assert names_year(text, year) is said
+
+
+@pytest.mark.parametrize("question, kinds", [
+    ("第一条列了哪几个上位依据文件？", []),  # which ones, not how many
+    ("开头引用的是哪两份文件？", []),
+    ("科创贷单户最高能贷多少，利率多少？", ["money", "percent"]),
+    ("一共有几家？", ["count"]),
+])
+def test_asked_kinds_of_lists_loans_and_rates(question, kinds):
+    assert read_question(question).kinds == kinds
+
+
+@pytest.mark.parametrize("sentence, figure", [
+    ("您在市人大十八届二次会议大会期间提出的《关于提升中小企业科技创新能力的建议》(第332号建议)收悉", False),
+    ("根据慈科〔2022〕55号文件精神", False),
+    ("单户最高可贷500万元", True),
+])
+def test_numbers_naming_a_document_or_session_are_no_figure(sentence, figure):
+    assert provides(normalize(sentence), "figure") is figure
+
+
+def test_a_question_naming_a_cited_document_by_title_asks_for_what_it_cites():
+    reading = read_question("2022年度第一批企业研发机构认定备案，依据的《慈溪市企业研发机构建设管理办法》文号是多少？")
+    assert "doc_number" not in reading.meta_fields  # the 文号 is the cited document's, in the citing text
+
+
+def test_not_the_same_is_a_comparison():
+    reading = read_question("产业创新服务综合体和企业创新联合体，在由谁牵头这点上有什么不一样？")
+    assert reading.compared == ["产业创新服务综合体", "企业创新联合体"]

@@ -310,3 +310,71 @@ def test_a_quoted_name_of_common_words_is_met_by_those_words(policy_assistant):
 def test_a_clause_s_responsible_unit_is_not_the_issuer(policy_assistant):
     answer = policy_assistant.ask("2025年慈溪产业政策意见里培育数字经济制造业那条，责任单位写的是哪个部门？")
     assert not answer.refused and "市经信局" in answer.text, answer.text
+
+
+def test_a_sentence_bringing_the_asked_period_may_run_past_a_long_lead(policy_assistant):
+    answer = policy_assistant.ask("22年度第一批市级企业研发机构的公示，一共拟认定几家？对名单有意见的话要在多长时间内提出来？")
+    assert not answer.refused and "59家" in answer.text and "5个工作日内" in answer.text, answer.text
+
+
+def test_an_excerpt_cut_in_a_document_of_another_year_does_not_refuse(policy_assistant):
+    """The 2021 四十条 is cut off beside “中国制造2025”; the 2025 policy answers."""
+    answer = policy_assistant.ask("2025年慈溪产业政策里，新列入宁波市软件首版次目录的产品每个最高奖多少？列入省数商的每家最高奖多少？")
+    assert not answer.refused, answer.text
+    assert "最高10万元" in answer.text and "最高20万元" in answer.text
+
+
+def test_a_clause_asked_as_which_one_names_its_heading(policy_assistant):
+    answer = policy_assistant.ask("客户已列入省数商，请问对应2025年慈溪产业政策意见里哪一条？奖励标准多少？")
+    assert "加大数字经济服务业培育力度" in answer.text and "每家最高20万元" in answer.text, answer.text
+
+
+def test_metadata_asked_in_part_states_what_it_can_and_flags_the_gap(policy_assistant):
+    answer = policy_assistant.ask("《2023年慈溪市推进产业高质量发展的政策意见》是哪天印发的？文号是多少？")
+    assert answer.refused and "没有标注文号" in answer.text and "2023年11月2日" in answer.text, answer.text
+
+
+def test_the_number_of_a_cited_document_named_by_title(policy_assistant):
+    answer = policy_assistant.ask("2022年度第一批企业研发机构认定备案，依据的《慈溪市企业研发机构建设管理办法》文号是多少？")
+    assert not answer.refused and "慈科〔2022〕55号" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("question, rule, other", [
+    ("我们公司想申报一个资助60万元的市科技计划项目，申报要求是看直接通知还是看指南？", "凝练编制项目申报指南", "直接发布申报通知"),
+    ("资助不到50万的科技计划项目，科技局是怎么发申报的？", "直接发布申报通知", "凝练编制项目申报指南"),
+])
+def test_an_amount_stated_picks_its_side_of_a_threshold(policy_assistant, question, rule, other):
+    answer = policy_assistant.ask(question)
+    assert rule in answer.text and other not in answer.text, answer.text
+
+
+def test_a_sum_in_chinese_words_names_the_3_plus_3_industries(policy_assistant):
+    answer = policy_assistant.ask("2018年慈溪那版制造业政策，属于三加三产业的技改项目，按设备投入额的多大比例奖励，上限多少？")
+    assert "6%" in answer.text and "不超过300万元" in answer.text, answer.text
+
+
+def test_the_figure_asked_must_be_of_the_year_asked(policy_assistant):
+    """The 2023 reply's 今年 lead is of 2023, but its count is of 2022."""
+    answer = policy_assistant.ask("2023年慈溪新增了多少家浙江省科技型中小企业？")
+    assert answer.refused and "2023年" in answer.text.split("以下是最接近的原文")[0], answer.text
+
+
+def test_a_reference_number_is_not_the_figure_asked(policy_assistant):
+    answer = policy_assistant.ask("332号建议答复里提到的科创贷，单户最高能贷多少，利率多少？")
+    assert answer.refused, answer.text
+
+
+def test_each_thing_compared_gets_the_sentence_saying_what_is_asked(policy_assistant):
+    answer = policy_assistant.ask("产业创新服务综合体和企业创新联合体，在由谁牵头这点上有什么不一样？")
+    assert "行业协会或平台型企业牵头" in answer.text and "链主型企业牵头" in answer.text, answer.text
+
+
+def test_the_cap_asked_in_one_part_is_quoted_from_its_clause(policy_assistant):
+    answer = policy_assistant.ask("2023年慈溪产业政策里，新进数字经济核心产业企业库的奖多少？库内企业的增速奖励总共最多多少？")
+    assert "每家不超过6万元" in answer.text and "增速奖励合计不超过10万元" in answer.text, answer.text
+    assert "2024年8月1日" not in answer.text
+
+
+def test_a_reply_s_salutation_says_who_the_proposer_is(policy_assistant):
+    answer = policy_assistant.ask("《关于加大民营企业科技创新扶持力度的建议》（第190号建议）是哪位代表领衔提的，由哪个单位答复？")
+    assert "刘红星代表" in answer.text and "慈溪市科学技术局" in answer.text, answer.text
