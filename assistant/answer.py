@@ -41,6 +41,8 @@ _YEAR_WEIGHT = 3.0  # a named year this many: a comparison's other year must be 
 _AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(万|亿)")
 _SHORT_OF = re.compile(r"(不到|不足|低于|少于|未满|未达到?|没到|没有到|没达到)\s*$")
 _BOUND = re.compile(r"(\d+(?:\.\d+)?)\s*(万|亿)?(?:元)?(%)?\s*(?:\(含\))?\s*及?(以上|以下|以内)")
+# A threshold passed or neared, not the figure itself: 突破2000亿元, 超过“千亿”.
+_PASSED = re.compile(r"(突破|超过|超|逾|接近|近)\s*[“\"]?\s*\d[\d.,]*\s*(万|亿)?\s*[”\"]?\s*(元)?")
 _NAMED_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=年)")
 _MIN_GAIN = 0.12  # a further sentence must cover this share of the facets' weight
 _MIN_FIT = 0.2  # … and be this likely to answer, by the sentence model
@@ -55,8 +57,10 @@ _DEADLINE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日[^。�
 # facts the metadata answers give.
 _ADDRESSEES = re.compile(r"\s*各[^。；;]{1,200}[:：]\s*$")
 _SALUTATION = re.compile(r"\s*[\u4e00-\u9fff]{2,4}(代表|委员|同志|先生|女士)\s*[:：]\s*$")
-_CONTACT_LINE = re.compile(r"\s*联系(人|电话|方式|地址|邮箱)\s*[:：]")
+_CONTACT_LINE = re.compile(r"\s*(联系(人|电话|方式|地址|邮箱)|(通讯)?地址|邮编|邮政编码|传真|咨询电话)\s*[:：]")
 _CONTACT_SPAN = 80  # characters between lines of one contact block
+# The cover letter's sentence sending a text out: it names the document and says nothing of its content.
+_TRANSMITTAL = re.compile(r"现印发给你们|现予印发|现将[^。]{0,30}印发给你们")
 _PAGE_INFO = re.compile(r"(发文单位|发文日期|发布日期|信息来源|分享到)\s*[:：]")
 # Words a question and a document use for the same thing (需要满足哪些条件 / 二、申报要求).
 _ALIKE = {"条件": ("要求", "资格"), "要求": ("条件",), "资格": ("条件",)}
@@ -65,7 +69,7 @@ _ALIKE = {"条件": ("要求", "资格"), "要求": ("条件",), "资格": ("条
 _ASKS_CAP = re.compile(r"最多|最高|封顶|上限|顶格|总共|合计|累计")
 _CAP_SAID = re.compile(r"不超过|最高|上限|封顶|合计|为限|总额不")
 _LIST_ITEM = re.compile(r"\s*(?:\d{1,2}\s*[、.．](?!\d)|[(（]\d{1,2}[)）])")
-_ASKS_MANY = re.compile(r"哪些|哪几|几类|几种|几个方面|几项|什么条件|什么要求|哪方面")
+_ASKS_MANY = re.compile(r"哪些|哪几|几类|几种|几个方面|几项|(什么|啥)(条件|要求|资格)|条件是(什么|啥)|哪方面")
 _REVIEW = re.compile(r"回顾|成就|主要工作")
 _ONE_OFF = re.compile(r"公示|名单|拟认定|拟入选")
 
@@ -223,10 +227,11 @@ def candidates(reading: Reading, passages: list[Passage], sentences: list[Senten
         sentence.fit = model.probability(found.features(sentence, passages[sentence.passage_rank]))
     for sentence in _named_articles(reading, passages, sentences):
         sentence.fit = 1.0  # the article the question names by number is what it asks about
+    about_document = reading.asks_metadata or reading.asks_source
     for sentence in sentences:
         if _ADDRESSEES.match(sentence.norm) or DOC_NUMBER.fullmatch(sentence.norm.strip()) \
-                or _PAGE_INFO.search(sentence.norm):
-            sentence.usable = False  # 各有关单位:, 浙政发〔2018〕43号 or 发布日期:… on its own answers nothing
+                or _PAGE_INFO.search(sentence.norm) or (_TRANSMITTAL.search(sentence.norm) and not about_document):
+            sentence.usable = False  # 各有关单位:, 浙政发〔2018〕43号, 发布日期:… or 现印发给你们 answer nothing asked
     found.bounds = bounds(reading.text)
     found.compared = distinguishing(reading, words, idf)
     found.many = bool(_ASKS_MANY.search(reading.text))
@@ -376,23 +381,29 @@ def _answer_each_aspect(found: Candidates, chosen: list[Sentence], usable: list[
     likeliest sentence about each year, side or thing the chosen ones
     leave out."""
     years = [f for f in found.wanted if f.key.startswith("y:")]
-    aspects: list[Callable[[Sentence], bool]] = []
+    kinds = [f for f in found.wanted if f.key.startswith("k:")]
+
+    def says(s: Sentence) -> bool:
+        return all(covers(f, s, "") for f in kinds)
+
+    # Each aspect: what makes a sentence about it, and what makes it state the figure asked of it.
+    aspects: list[tuple[Callable[[Sentence], bool], Callable[[Sentence], bool]]] = []
     if len(years) > 1:
-        aspects += [partial(_about_year, found, year) for year in years]
-    aspects += [partial(_on_side, figure, side)
+        aspects += [(partial(_about_year, found, year), partial(_says_of_year, year.key[2:], kinds))
+                    for year in years]
+    aspects += [(partial(_on_side, figure, side), says)
                 for figure, sides in found.bounds.items() if len(sides) > 1 for side in sorted(sides)]
-    aspects += [partial(_mentions, word) for word in found.compared]
+    aspects += [(partial(_mentions, word), says) for word in found.compared]
     extra: list[Sentence] = []
     close = chosen[0].similarity - _YEAR_CLOSE  # as near the question as the best: the same clause in the other year
-    kinds = [f for f in found.wanted if f.key.startswith("k:")]
     asked = [f for f in found.wanted if not f.key.startswith("y:")]
     as_full = found.gain(chosen[0], wanted=asked)  # …or saying as much of what is asked: the same figure in the other year
-    for holds in aspects:
+    for holds, stated in aspects:
         have = chosen + extra
-        if any(holds(s) and all(covers(f, s, "") for f in kinds) for s in have):
+        if any(holds(s) and stated(s) for s in have):
             continue  # a sentence about it that holds the figure asked (not a lead naming it)
         rest = [s for s in usable if s not in have and _used(have) + len(s.text) <= budget
-                and len(s.text) >= _HEADING_LIKE and holds(s) and all(covers(f, s, "") for f in kinds)
+                and len(s.text) >= _HEADING_LIKE and holds(s) and stated(s)
                 and (s.fit >= _MIN_FIT or s.similarity >= close or found.gain(s, wanted=asked) >= as_full)]
         if rest:
             extra.append(max(rest, key=lambda s: found.gain(s) * s.fit))
@@ -401,6 +412,20 @@ def _answer_each_aspect(found: Candidates, chosen: list[Sentence], usable: list[
 
 def _about_year(found: Candidates, year: Facet, sentence: Sentence) -> bool:
     return covers(year, sentence, found.reported[sentence.passage_rank]) == 1.0
+
+
+def _says_of_year(year: str, kinds: list[Facet], sentence: Sentence) -> bool:
+    """Does the sentence state the figure asked for this year? In a sentence
+    naming several years, only its stretch from this year to the next one
+    counts, and a threshold passed (突破2000亿元) is not the figure."""
+    text = sentence.norm
+    named = [m for m in _NAMED_YEAR.finditer(text)]
+    at = next((i for i, m in enumerate(named) if m.group(1) == year), None)
+    if len(named) > 1 and at is not None:
+        end = named[at + 1].start() if at + 1 < len(named) else len(text)
+        text = text[named[at].start():end]
+    text = _PASSED.sub("", text)
+    return all(provides(text, f.key[2:]) for f in kinds)
 
 
 def _on_side(figure: str, side: str, sentence: Sentence) -> bool:
@@ -480,8 +505,8 @@ def _contact_block(found: Candidates, chosen: list[Sentence], budget: int) -> li
     for sentence in [s for s in chosen if _CONTACT_LINE.match(s.norm)]:
         block = [s for s in found.sentences if s.passage_rank == sentence.passage_rank and s.usable
                  and _CONTACT_LINE.match(s.norm) and abs(s.start - sentence.start) <= _CONTACT_SPAN]
-        for line in sorted(block, key=lambda s: s.start):
-            if line not in chosen + extra and _used(chosen + extra) + len(line.text) <= budget:
+        for line in sorted(block, key=lambda s: s.start):  # short lines read together: half again the budget
+            if line not in chosen + extra and _used(chosen + extra) + len(line.text) <= budget + budget // 2:
                 extra.append(line)
     return extra
 

@@ -22,7 +22,7 @@ from .sentences import Sentence
 _KIND_NAMES = {
     "money": "具体金额", "reward": "具体的奖补标准", "date": "具体日期", "count": "具体数量", "percent": "具体比例",
     "who": "具体的单位或人员", "phone": "联系电话", "address": "地址", "figure": "具体数字",
-    "doc_number": "文号", "duration": "具体期限",
+    "doc_number": "文号", "duration": "具体期限", "payment": "拨付方式", "contact": "联系人",
 }
 
 # "What document is 慈政办发〔2024〕57号": a sentence citing it by number answers that.
@@ -100,9 +100,11 @@ def _year_holds(year: int, sentence: Sentence, passage: Passage, reading: Readin
     sentence names only earlier years. A work report's review speaks of the
     year it reviews, not of the year it was delivered in, unless the
     question names the report by that year (2023年政府工作报告)."""
+    if year in reading.report_years:  # 2017年政府工作报告说2016年…: the report of that year holds it
+        return str(year) in context_of(passage)
     if reports_earlier_years(sentence.norm, str(year)):
         return False
-    context = context_of(passage) if year in reading.report_years else years_reported(passage)
+    context = years_reported(passage)
     text = DOC_NUMBER.sub("", normalize(passage.chunk.text))
     return str(year) in sentence.norm or str(year) in context or str(year) in text
 

@@ -480,7 +480,10 @@ _TALENT_WORDS = [
     (r"甬江人才", "甬江人才工程"),
     (r"顶尖人才", "市顶尖人才科技项目"),
 ]
-_AMOUNT = r"(\d+(?:\.\d+)?)\s*(亿|万)?\s*元?"
+_AMOUNT = r"(\d+(?:\.\d+)?)\s*(?:个(?=亿))?(亿|万)?\s*元?"  # 1个亿 too
+# Revenue from one amount to another (营收从8000万涨到9000万; 2024年营收8000万，2025年做到9000万).
+_REVENUE_RISE = re.compile(r"(?:营收|营业收入|销售收入|销售额|收入)[^，。；\d]{0,4}?从?" + r"(\d+(?:\.\d+)?)\s*(?:个(?=亿))?(亿|万)元?"
+                           + r"[^。；]{0,14}?(?:涨到|增到|增至|增长到|提高到|提升到|做到|达到|变成)了?" + _AMOUNT)
 
 
 def parse_description(text: str) -> dict[str, Any]:
@@ -508,7 +511,12 @@ def parse_description(text: str) -> dict[str, Any]:
         found["revenue_growth_pct"] = float(growth.group(1))
     elif fall:
         found["revenue_growth_pct"] = -float(fall.group(1))
-    if revenue := re.search(r"(?:营收|营业收入|销售收入|销售额|年收入|收入)(?:约|达到|达|为|是|有|共|规模)?" + _AMOUNT, flat):
+    if rise := _REVENUE_RISE.search(flat):  # 营收从8000万涨到9000万: this year's revenue, and its growth
+        before, after = _wan_of(rise.group(1), rise.group(2)), _wan_of(rise.group(3), rise.group(4))
+        found["revenue_wan"] = after
+        if "revenue_growth_pct" not in found and before > 0:
+            found["revenue_growth_pct"] = round((after - before) / before * 100, 2)
+    elif revenue := re.search(r"(?:营收|营业收入|销售收入|销售额|年收入|收入)(?:约|达到|达|为|是|有|共|规模)?" + _AMOUNT, flat):
         found["revenue_wan"] = _wan_of(revenue.group(1), revenue.group(2))
     if rd := re.search(r"研发(?:投入|费用|经费)(?:约|达到|达|为|是|有)?" + _AMOUNT, flat):
         found["rd_spending_wan"] = _wan_of(rd.group(1), rd.group(2))

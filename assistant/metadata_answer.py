@@ -3,8 +3,9 @@ validity, or whether the text is complete), answered from its metadata and
 citing the document's head.
 
 A field the document does not state (a 2023 policy whose 文号 the copy does
-not give) is not guessed: the answer is a refusal saying so, with the
-document cited and the fields asked that it does state.
+not give) is not guessed: the answer says so, with the document cited,
+beside the fields asked that it does state; it is a refusal when it states
+none of them.
 """
 from __future__ import annotations
 
@@ -37,15 +38,17 @@ def metadata_answer(reading: Reading, documents: list[list[Chunk]], scores: list
         title = f"《{head.meta.title}》" if head.meta.title else head.source
         gaps = [_FIELD_NAMES[f] for f, v in values.items() if not v]
         said = [values[f] for f in reading.meta_fields if f != "title" and values[f]]
-        if gaps:
-            stated = f"（文件标注的：{'，'.join(said)}）" if said else ""
-            missing.append(f"{title}没有标注{'、'.join(gaps)}[{n}]{stated}")
+        if gaps and not said:
+            missing.append(f"{title}没有标注{'、'.join(gaps)}[{n}]")
             continue
-        parts.append(f"{title}{'，' if said else ''}{'，'.join(said)}。[{n}]")
-    if missing:
-        text = f"现有文件中，{'；'.join(missing)}，无法完整回答，为避免误导不作推测。"
+        # Some fields asked are stated, some not: the stated ones, and the gap named (有文号吗 → 未标注文号).
+        gap = f"，未标注{'、'.join(gaps)}" if gaps else ""
+        parts.append(f"{title}{'，' if said else ''}{'，'.join(said)}{gap}。[{n}]")
+    if missing and not parts:
+        text = f"现有文件中，{'；'.join(missing)}，无法回答，为避免误导不作推测。"
         return Answer(question=reading.question, text=text, citations=citations, refused=True)
-    return Answer(question=reading.question, text="".join(parts), citations=citations)
+    return Answer(question=reading.question, text="".join(parts) + "".join(f"{m}。" for m in missing),
+                  citations=citations)
 
 
 def states(chunk: Chunk, fields: list[str]) -> bool:
@@ -59,8 +62,10 @@ def named_sources(reading: Reading, cited: list[tuple[int, Chunk]]) -> str:
     metadata fields asked (its 文号…), or that it does not state one."""
     named = []
     for n, chunk in cited:
-        said = [_value(f, chunk, chunk, reading.meta_fields) or f"未标注{_FIELD_NAMES[f]}"
-                for f in reading.meta_fields if f not in ("title", "completeness")]
+        fields = [f for f in reading.meta_fields if f not in ("title", "completeness")]
+        if chunk.meta.doc_number and "doc_number" not in fields:
+            fields.insert(0, "doc_number")  # which document: its 文号 names it best
+        said = [_value(f, chunk, chunk, reading.meta_fields) or f"未标注{_FIELD_NAMES[f]}" for f in fields]
         title = f"《{chunk.meta.title}》" if chunk.meta.title else chunk.source
         named.append(f"[{n}]{title}{'，' if said else ''}{'，'.join(said)}")
     return f"\n以上原文出自{'；'.join(named)}。"

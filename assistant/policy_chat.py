@@ -54,6 +54,9 @@ SHOW_LIST = 8
 _FIGURES = {"growth", "avg_growth", "equipment", "first_version"}
 
 
+# A year naming the policy asked about (按2025年政策), not a year of the asker's figures (2024年营收8000万).
+_POLICY_YEAR = re.compile(r"((?:19|20)\d\d)\s*(?:年度?|版)?的?(?:那版|那份|这版|慈溪)?[^，。；,;\d]{0,3}?(?:政策|意见|文件|规定|办法|版)")
+_YEAR_PAIR = re.compile(r"((?:19|20)\d\d)\s*(?:年度?|版)?\s*[和与、及跟]\s*(?=((?:19|20)\d\d))")
 # A policy's popular name by its count of articles: 四十条 (read 40条), 产业18条.
 _SHORT_NAME = re.compile(r"(?<![\d第])(\d{1,3})条")
 
@@ -68,10 +71,12 @@ def policy_answer(
     catalog = load_catalog(settings)
     if not catalog.items:
         return None
-    years = {int(y) for y in _YEAR.findall(to_digits(query))}
+    naming = _naming_years(to_digits(query))  # 按2025年政策: that year's texts only
+    years = naming or {int(y) for y in _YEAR.findall(to_digits(query))}
     if years - {i.doc.year for i in catalog.items}:  # a year no clause is from: let retrieval answer or refuse
         return None
-    scope = _Scope(catalog, years, _place(query), filters, _named_docs(query, catalog))
+    named = _named_docs(query, catalog) or {d.source for d in catalog.docs if d.year in naming}
+    scope = _Scope(catalog, years, _place(query), filters, named)
     composed = _profile_answer(query, scope) or _list_answer(query, scope) or _clause_answer(query, scope)
     if composed is None:
         return None
@@ -80,6 +85,16 @@ def policy_answer(
 
 
 # --- which items a question is about --------------------------------------------------------------------
+
+
+def _naming_years(query: str) -> set[int]:
+    """The years naming the policy asked about (按2025年政策, 2024年和2025年的政策),
+    not years of the asker's own figures (2024年营收8000万)."""
+    naming = {int(y) for y in _POLICY_YEAR.findall(query)}
+    for first, second in reversed(_YEAR_PAIR.findall(query)):  # from the last: 2023年、2024年和2025年…政策
+        if int(second) in naming:
+            naming.add(int(first))
+    return naming
 
 
 def _named_docs(query: str, catalog: Catalog) -> set[str]:
@@ -99,7 +114,7 @@ class _Scope:
     years: set[int]
     place: str
     filters: Filters | None
-    named: set[str]  # the documents the question names, if any: only their items
+    named: set[str]  # the documents the question names (四十条, 按2025年政策), if any: only their items
 
     def items(self) -> list[SupportItem]:
         """Current items, except that a series with a version of the year

@@ -22,7 +22,7 @@ import datetime as dt
 import re
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from .answer import (
@@ -235,7 +235,8 @@ class Assistant:
         self.sentence_vectors.score([s for group in sentence_lists for s in group], vector)
         earlier = query[: len(query) - len(reading.text)] if query.endswith(reading.text) else ""
         reading, corrections = self._corrected(reading, top)
-        words = [w for w in tokenize(earlier + reading.text) if len(w) > 1 or w.isascii()]
+        words = _with_corrected([w for w in tokenize(earlier + reading.text) if len(w) > 1 or w.isascii()],
+                                [c.meant for c in corrections], self._is_word)
         return Gathered(reading, passages[:5], top, sentence_lists, corrections, words)
 
     def _compared_passages(self, reading: Reading, passages: list[Passage], filters: Filters | None) -> list[Passage]:
@@ -442,6 +443,15 @@ def answer_passages(reading: Reading, passages: list[Passage]) -> list[Passage]:
         if not any(held(p) for p in top):
             top += [p for p in passages[ANSWER_PASSAGES:] if held(p) and p not in top][:1]
     return top
+
+
+def _with_corrected(words: list[str], meant: list[str], is_word: Callable[[str], bool]) -> list[str]:
+    """The question's words after correction: each corrected term whole,
+    without the non-words the tokenizer cut across it (科创贷有 → 科创, 贷有)."""
+    if not meant:
+        return words
+    broken = [w for w in words if not is_word(w) and any(ch in term for term in meant for ch in w)]
+    return [w for w in words if w not in broken] + [m for m in meant if m not in words]
 
 
 def _said_in_other_words(name: str, said: str) -> bool:

@@ -33,17 +33,21 @@ ASKED_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}-\d{2}-\d{2}|\d{4}\s*年\s*\d{1,2}\s*月"),
     ),
     "count": (
-        re.compile(r"多少(家|个(?!亿|百分点)|户|项|名|类|人|批|条|所|件)|(?<![第哪])几(家|个(?!亿|百分点)|户|项|名|类|人|批|条|所|件)"),
+        re.compile(r"多少(家|个(?!亿|百分点|点)|户|项|名|类|人|批|条|所|件)|(?<![第哪])几(家|个(?!亿|百分点|点)|户|项|名|类|人|批|条|所|件)"),
         re.compile(r"\d+\s*(余|多)?\s*(家|个(?!工作日|月|小时|百分点|亿)|户|项|名|类|人|批|条|所|件)"),
     ),
     "percent": (
-        re.compile(r"比例|比重|百分之|多少%|百分比|增速|增幅|增长了多少|涨了多少|强度|几个点|占比|利率|费率|贴息率"),
+        re.compile(r"比例|比重|百分之|多少%|百分比|增速|增幅|增长了多少|涨了多少|强度|几个点|占比|利率|费率|贴息率|几成|多少成"),
         re.compile(r"\d\s*%|百分点"),
     ),
     "who": (
         re.compile(r"谁(?![高多大低少更好强优快])|哪位|联系人|(哪个|什么|哪家|哪些|哪几个|哪几家)(部门|单位|机构|平台)|责任单位"),
         re.compile(r"联系人|代表|市长|局长|主任|书记|牵头|责任单位|[“\"][^”\"]{2,12}[”\"]"
                    r"|(市|省|区|县|镇)[\u4e00-\u9fff]{0,6}(局|厅|办公室|委员会|管委会|人民政府)"),
+    ),
+    "contact": (  # whom to ask: a contact person, not any body named
+        re.compile(r"找谁|问谁|联系谁|咨询谁|打给谁|联系人"),
+        re.compile(r"联系人|咨询人|经办人"),
     ),
     "phone": (
         re.compile(r"电话|号码|联系方式|传真"),
@@ -52,6 +56,10 @@ ASKED_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "duration": (
         re.compile(r"多长时间|多久|几天|几个工作日|多少天|多少个工作日|几个月|期限多长"),
         re.compile(r"(?<![月\d])\d+\s*(个工作日|工作日|个月|天|日|周|小时)"),
+    ),
+    "payment": (  # how a grant is paid out: at once or in instalments
+        re.compile(r"分几次|分几批|分几期|几次(给|拨|发|打)|一次性|一把|分期|分批|(怎么|如何|怎样)(拨付|拨|发放|兑付|打款)|拨付方式"),
+        re.compile(r"拨付|分\S{0,8}期|一次性|分批|兑付"),
     ),
     "doc_number": (re.compile(r"文号|发文字号|发文号|[几哪]号文"), DOC_NUMBER),
     "address": (
@@ -90,7 +98,7 @@ _META_FIELDS: list[tuple[str, re.Pattern[str]]] = [
 # "Which documents was it based on, give their 文号": the 文号 of the
 # documents it cites, which its text holds, not its own.
 _ASKS_CITED = re.compile(r"(依据|根据|依照|按照|参照|引用|援引|贯彻|落实|融入)[^？?。]{0,24}(哪|什么)|补充的是(哪|什么)"
-                         r"|(依据|根据|依照|参照|引用|援引)的?《"
+                         r"|(依据|根据|依照|参照|引用|援引)的?《|补充的[\u4e00-\u9fff]{0,3}(文件|办法|规定)"
                          r"|对(哪|什么)[^？?。]{0,10}(补充|修订)"
                          r"|[按照](哪|什么)(个|份)?(文件|办法|通知|规定|意见)")
 _ASKS_SOURCE = re.compile(r"(出自)?(哪份|哪个|哪一份|哪一个|什么)(文件|政策|报告|通知|意见|办法|方案|答复)|出自(哪|什么)")
@@ -129,6 +137,8 @@ CIXI_TOWNS = ("桥头", "掌起", "横河", "周巷", "龙山", "观海卫", "�
               "胜山", "新浦", "匡堰", "附海", "崇寿", "庵东", "天元")
 _PLACE = re.compile("|".join(PLACES + tuple(t + suffix for t in CIXI_TOWNS for suffix in ("镇", "街道"))))
 
+_OWN_PLACE = re.compile(
+    rf"(我们|我司|本公司|公司|企业|单位|协会|工厂|厂)[^,，。？?]{{0,6}}(在|是|位于|注册于|注册在|落户)\s*(?:{_PLACE.pattern})")
 _EXAMPLE_PLACES = re.compile(
     rf"(?:(?:{_PLACE.pattern})[、,，和或及]?)+(?:这种|这样|这类|之类|一类|等)")
 
@@ -257,8 +267,9 @@ def split_parts(text: str) -> list[str]:
 
 def named_places(text: str) -> list[str]:
     """The places the question asks about; places given as examples (在杭州、
-    上海这种大城市, 杭州等地) are not."""
-    text = _EXAMPLE_PLACES.sub("", text)
+    上海这种大城市, 杭州等地) or saying where the asker is (我们公司是在余姚注册的)
+    are not: the rule asked about is still the documents' own."""
+    text = _OWN_PLACE.sub("", _EXAMPLE_PLACES.sub("", text))
     return sorted({_place_name(p) for p in _PLACE.findall(text)})
 
 
@@ -278,6 +289,8 @@ def asked_kinds(text: str) -> list[str]:
     text = asking
     if "date" in kinds and _ASKS_DOC_DATE.search(text):
         kinds.remove("date")
+    if "contact" in kinds and "who" in kinds:
+        kinds.remove("who")  # 找谁: the contact person
     if not kinds and _ASKS_ANY_FIGURE.search(text) and not _ASKS_DOC_DATE.search(text):
         kinds.append("figure")
     return kinds

@@ -27,6 +27,8 @@ SENTENCE_END = tuple("。！？；!?;”’」』）)")
 # Lines that never answer anything: a bare signature date, an attachment name.
 _BOILERPLATE = re.compile(r"^(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|附件[:：].*|原文下载.*)$")
 _MIN_CHARS = 4
+# A labelled contact field after a space, inside a run-on line: a sentence of its own.
+_FIELD_START = re.compile(r"(?<=\s)(?=(联系人|联系电话|联系地址|联系方式|咨询电话)\s*[:：])")
 _TRAILING_BRACKET = re.compile(r"^[（(][^（()）]{1,40}[）)]$")
 
 
@@ -38,15 +40,22 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for para in paragraphs(text):
         for match in _SENTENCE.finditer(text, para.start, para.end):
-            piece = match.group(0)
-            lead = len(piece) - len(piece.lstrip())
-            body = piece.strip()
-            start, end = match.start() + lead, match.start() + lead + len(body)
-            if spans and _TRAILING_BRACKET.match(body) and spans[-1][1] <= start <= spans[-1][1] + 1:
-                spans[-1] = (spans[-1][0], end)
-            elif len(body) >= _MIN_CHARS:
-                spans.append((start, end))
+            for at, piece in _fields_apart(match.start(), match.group(0)):
+                lead = len(piece) - len(piece.lstrip())
+                body = piece.strip()
+                start, end = at + lead, at + lead + len(body)
+                if spans and _TRAILING_BRACKET.match(body) and spans[-1][1] <= start <= spans[-1][1] + 1:
+                    spans[-1] = (spans[-1][0], end)
+                elif len(body) >= _MIN_CHARS:
+                    spans.append((start, end))
     return spans
+
+
+def _fields_apart(at: int, piece: str) -> list[tuple[int, str]]:
+    """A run-on piece of a web page (附件:… 联系人:…,联系电话:…) cut where a
+    labelled contact field starts, each with its offset."""
+    cuts = [0] + [m.start() for m in _FIELD_START.finditer(piece)] + [len(piece)]
+    return [(at + a, piece[a:b]) for a, b in zip(cuts, cuts[1:]) if piece[a:b].strip()]
 
 
 @dataclass

@@ -42,8 +42,9 @@ def test_a_sum_asked_for_must_be_in_a_quoted_sentence():
 
 
 def test_each_kind_asked_for_is_named_when_missing():
-    assert check("找谁咨询，电话多少？", (BUDGET, passage(BUDGET))) == ["具体的单位或人员", "联系电话"]
-    assert check("找谁咨询，电话多少？", (TRANCHES, passage(TRANCHES))) == ["联系电话"]  # “上林英才” names someone
+    assert check("谁负责？电话多少？", (BUDGET, passage(BUDGET))) == ["具体的单位或人员", "联系电话"]
+    assert check("谁负责？电话多少？", (TRANCHES, passage(TRANCHES))) == ["联系电话"]  # “上林英才” names someone
+    assert check("找谁咨询，电话多少？", (TRANCHES, passage(TRANCHES))) == ["联系人", "联系电话"]  # 找谁: a contact person
     assert check("申报截止到几号？", (TRANCHES, passage(TRANCHES))) == ["具体日期"]
     assert check("有几家企业？", (TRANCHES, passage(TRANCHES))) == ["具体数量"]
 

@@ -168,3 +168,13 @@ def test_the_hand_written_profiles_are_matched():
     for key in ("match", "maybe", "shown"):
         assert report[f"{key}_precision"] >= 0.9 and report[f"{key}_recall"] >= 0.9, report
     assert report["estimates_exact"] == 1.0, report["differences"]
+
+
+@pytest.mark.parametrize("text, revenue, growth", [
+    ("2024年营收8000万，2025年做到9000万", 9000.0, 12.5),
+    ("营收从1个亿涨到1.2个亿", 12000.0, 20.0),
+    ("营收5000万元，增长15%", 5000.0, 15.0),  # a growth said outright is kept
+])
+def test_revenue_from_one_amount_to_another(text, revenue, growth):
+    found = parse_description(text)
+    assert found["revenue_wan"] == revenue and found["revenue_growth_pct"] == growth

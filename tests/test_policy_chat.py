@@ -95,3 +95,15 @@ def test_a_policy_named_by_its_short_name_limits_the_match_to_it(index_settings,
                            index_settings, store)
     assert answer is not None and "四十条意见" in answer.text, answer
     assert "优化产业政策促进制造业高质量发展" not in answer.text and "2018年" not in answer.text, answer.text
+
+
+def test_revenue_from_one_amount_to_another_is_this_years_revenue_and_its_growth(index_settings, store):
+    answer = policy_answer("我们是规上数字经济制造业，2024年营收8000万，2025年做到9000万，前两年增长平均也是正的，"
+                           "按2025年政策能拿多少？", index_settings, store)
+    assert answer is not None and "当年度营收增速：12.5%" in answer.text, answer
+    assert "每增100万元最高奖励500元" in answer.text and "2024年8月1日" not in answer.text, answer.text
+
+
+def test_two_years_naming_the_policy_compare_both_versions(index_settings, store):
+    answer = policy_answer("2024年和2025年慈溪政策对规上数字经济制造业企业的当年营收增速门槛分别是多少？", index_settings, store)
+    assert answer is not None and "增速达到10%以上" in answer.text and "增速达到12%以上" in answer.text, answer

@@ -9,6 +9,7 @@ import json
 import pytest
 from conftest import ROOT
 
+from assistant.normalize import normalize
 from assistant.reading import (
     GLOSSARY,
     asked_kinds,
@@ -21,7 +22,6 @@ from assistant.reading import (
     read_question,
     split_parts,
 )
-from assistant.normalize import normalize
 
 
 @pytest.mark.parametrize(
@@ -38,7 +38,7 @@ from assistant.normalize import normalize
         ("文件的全称是什么？", [], [], [], [], ["title"]),
         ("是全文吗？", [], [], [], [], ["completeness"]),
         ("一般类和3+3类分别按多少比例、最高奖多少?", ["reward", "percent"], [], [], [], []),
-        ("找谁咨询，电话多少？", ["who", "phone"], [], [], [], []),
+        ("找谁咨询，电话多少？", ["contact", "phone"], [], [], [], []),
         ("自筹比例有限制吗？", [], [], [], [], []),  # a yes-or-no question asks for no figure
         ("桥头镇的综合体依托单位有几家？", ["count"], [], ["桥头"], [], []),
         ("观海卫镇和浒山街道有什么政策？", [], [], ["浒山", "观海卫"], [], []),  # sorted
@@ -245,11 +245,13 @@ def test_the_two_things_a_comparison_names(question, things):
 
 
 @pytest.mark.parametrize("question, places", [
-    ("我们是慈溪企业，想在杭州、上海这种大城市设研发中心，能帮忙吗？", ["慈溪"]),  # examples, not places asked about
+    ("我们是慈溪企业，想在杭州、上海这种大城市设研发中心，能帮忙吗？", []),  # examples, and where the asker is
+    ("桥头镇在找智能家电综合体的运营单位，我们公司是在余姚注册的，能报名吗？", ["桥头"]),  # the rule asked is 桥头's
+    ("我们是余姚的企业，余姚的技改奖励是多少？", ["余姚"]),  # asked about by name too
     ("在杭州等地设研发机构有奖励吗", []),
     ("慈溪和余姚的技改奖励分别是多少?", ["余姚", "慈溪"]),
 ])
-def test_places_given_as_examples_are_not_asked_about(question, places):
+def test_places_given_as_examples_or_as_the_askers_own_are_not_asked_about(question, places):
     assert read_question(question).places == places
 
 
