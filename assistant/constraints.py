@@ -22,7 +22,7 @@ from .sentences import Sentence
 _KIND_NAMES = {
     "money": "具体金额", "reward": "具体的奖补标准", "date": "具体日期", "count": "具体数量", "percent": "具体比例",
     "who": "具体的单位或人员", "phone": "联系电话", "address": "地址", "figure": "具体数字",
-    "doc_number": "文号", "duration": "具体期限", "payment": "拨付方式", "contact": "联系人",
+    "doc_number": "文号", "duration": "具体期限", "payment": "拨付方式", "contact": "联系人", "threshold": "具体门槛",
 }
 
 # "What document is 慈政办发〔2024〕57号": a sentence citing it by number answers that.

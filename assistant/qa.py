@@ -311,7 +311,7 @@ class Assistant:
                 newer: dict[str, Supersession]) -> Answer:
         contact = self.settings.refusal_contact
         learnt = named_in(reading.text)
-        names = learnt + self._unknown_programmes(reading, learnt)
+        names = learnt + self._unknown_programmes(reading, learnt) + _found_programmes(reading, top, learnt)
         timely = [s for s in sentences if all(_doc_holds_year(top[s.passage_rank], y) for y in reading.years)]
         cut = _cut_off_answer(timely, choice, names + [w for w in cut_words(reading.text) if len(w) >= 3])
         if cut is not None:
@@ -443,6 +443,14 @@ def answer_passages(reading: Reading, passages: list[Passage]) -> list[Passage]:
         if not any(held(p) for p in top):
             top += [p for p in passages[ANSWER_PASSAGES:] if held(p) and p not in top][:1]
     return top
+
+
+def _found_programmes(reading: Reading, top: list[Passage], learnt: list[str]) -> list[str]:
+    """Programme names the question uses (科创贷) that the passages found
+    hold: the quoted sentences must be about them too, as for ``learnt``."""
+    texts = [normalize(p.chunk.text) for p in top]
+    return [name for name, _ in programme_names(reading.text)
+            if name not in learnt and any(name in text for text in texts)]
 
 
 def _with_corrected(words: list[str], meant: list[str], is_word: Callable[[str], bool]) -> list[str]:

@@ -61,6 +61,10 @@ ASKED_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"分几次|分几批|分几期|几次(给|拨|发|打)|一次性|一把|分期|分批|(怎么|如何|怎样)(拨付|拨|发放|兑付|打款)|拨付方式"),
         re.compile(r"拨付|分\S{0,8}期|一次性|分批|兑付"),
     ),
+    "threshold": (  # the bar to clear (设备投入多少以上才有奖励); asked through money/reward, see asked_kinds
+        re.compile(r"(?!)"),  # never: see asked_kinds
+        re.compile(r"\d[\d.,]*\s*(万|亿)?元?\s*(\(含\))?\s*及?(以上|以下|以内)|(达到|不低于|至少|超过)\s*\d"),
+    ),
     "doc_number": (re.compile(r"文号|发文字号|发文号|[几哪]号文"), DOC_NUMBER),
     "address": (
         re.compile(r"地址|寄到|在哪(里|儿)?(办|交|递)|邮编"),
@@ -70,6 +74,9 @@ ASKED_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
 _ASKS_ANY_FIGURE = re.compile(r"多少|(?<![第哪])几(?![条项点批部])")  # 哪几个 asks which, not how many
 _HAS_FIGURE = re.compile(r"\d")
 _YEAR_FIGURE = re.compile(r"(19|20)\d\d\s*(年|版)")
+_ASKS_THRESHOLD = re.compile(r"多少(万元?|亿元?|元)?(以上|以下)|至少|门槛|起点|起步|达到多少|不低于多少")
+# A sum as a condition's threshold (50万元(含)以上, 500万元以下), not a sum granted.
+_THRESHOLD = re.compile(r"\d[\d.,]*\s*(万|亿)?元?\s*(\(含\))?\s*及?(以上|以下|以内)")
 # Numbers that name something rather than state a figure: 第332号建议, 十八届二次会议, 〔2023〕3号.
 _REFERENCE = re.compile(r"第\s*\d+\s*[号届次条章批]|\d+\s*届|\d+\s*次\s*(?:会议|全会|大会)|[〔\[(（【]\s*\d{4}\s*[〕\])）】]\s*\d+\s*号")
 # "When was it issued / answered": about the document, not a date in its text.
@@ -289,6 +296,8 @@ def asked_kinds(text: str) -> list[str]:
     text = asking
     if "date" in kinds and _ASKS_DOC_DATE.search(text):
         kinds.remove("date")
+    if _ASKS_THRESHOLD.search(text) and {"money", "reward"} & set(kinds):  # 投入多少以上才能拿: the bar, not the sum
+        kinds = [k for k in kinds if k not in ("money", "reward")] + ["threshold"]
     if "contact" in kinds and "who" in kinds:
         kinds.remove("who")  # 找谁: the contact person
     if not kinds and _ASKS_ANY_FIGURE.search(text) and not _ASKS_DOC_DATE.search(text):
@@ -300,6 +309,8 @@ def provides(text: str, kind: str) -> bool:
     """Does the (normalised) sentence hold what ``kind`` asks for?"""
     if kind == "figure":  # a figure other than a year
         return bool(_HAS_FIGURE.search(_REFERENCE.sub("", _YEAR_FIGURE.sub("", text))))
+    if kind in ("money", "reward"):  # 资助总额在50万元以下的项目 sets a condition, it grants no sum
+        text = _THRESHOLD.sub("", text)
     return bool(ASKED_KINDS[kind][1].search(text))
 
 

@@ -389,3 +389,18 @@ def test_a_question_naming_a_cited_document_by_title_asks_for_what_it_cites():
 def test_not_the_same_is_a_comparison():
     reading = read_question("产业创新服务综合体和企业创新联合体，在由谁牵头这点上有什么不一样？")
     assert reading.compared == ["产业创新服务综合体", "企业创新联合体"]
+
+
+@pytest.mark.parametrize("question, kinds", [
+    ("慈溪四十条意见里，设备投入多少以上的技改项目才能拿奖励？", ["threshold"]),  # the bar, not the sum
+    ("软硬件投入至少达到多少万才能列入？", ["threshold"]),
+    ("技改奖励多少？", ["reward"]),
+])
+def test_a_question_about_the_bar_to_clear_asks_for_a_threshold(question, kinds):
+    assert read_question(question).kinds == kinds
+
+
+def test_a_threshold_is_no_sum_granted():
+    assert not provides(normalize("对资助总额在50万元以下的项目,直接发布申报通知"), "reward")
+    assert provides(normalize("对资助总额在50万元以下的项目,直接发布申报通知"), "threshold")
+    assert provides(normalize("对设备投入在500万元以上的项目按4%给予不超过200万元的奖励"), "reward")

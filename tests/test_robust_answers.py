@@ -414,3 +414,14 @@ def test_a_corrected_term_is_one_word_of_the_question(policy_assistant):
 def test_each_year_of_a_comparison_gets_its_own_figure_not_a_threshold_passed(policy_assistant):
     answer = policy_assistant.ask("慈溪2020年和2021年地区生产总值分别是多少？")
     assert "2008.3亿元" in answer.text and "2379.2亿元" in answer.text, answer.text
+
+
+def test_a_programme_the_passages_name_must_be_what_is_quoted(policy_assistant):
+    """科创贷 is in the 332 reply, but not its ceiling or rate: a 30万元 cap of another clause is no answer."""
+    answer = policy_assistant.ask("科创贷最高能贷多少，利率是多少？")
+    assert answer.refused and "科创贷" in answer.text.split("以下是最接近的原文")[0], answer.text
+
+
+def test_the_bar_to_clear_is_answered_by_the_threshold(policy_assistant):
+    answer = policy_assistant.ask("慈溪四十条意见里，设备投入多少以上的技改项目才能拿奖励？")
+    assert not answer.refused and "500" in answer.text and "以上" in answer.text, answer.text
