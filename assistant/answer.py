@@ -130,9 +130,10 @@ def years_reported(passage: Passage) -> str:
 
 def reported_years(reading: Reading, passages: list[Passage]) -> dict[int, str]:
     """Per passage rank, the context a year the question asks about is
-    read from: ``years_reported``, or the whole context when the question
-    names a work report by its year (2023年政府工作报告)."""
-    return {i: context_of(p) if reading.report_years else years_reported(p) for i, p in enumerate(passages)}
+    read from: ``years_reported``, or the whole context of a work report
+    the question names by its year (2023年政府工作报告)."""
+    return {i: context_of(p) if p.chunk.meta.year in reading.report_years else years_reported(p)
+            for i, p in enumerate(passages)}
 
 
 def reports_earlier_years(text: str, year: str) -> bool:
@@ -284,6 +285,10 @@ def _mentions(word: str, sentence: Sentence) -> bool:
     return word.lower() in sentence.norm.lower()
 
 
+def _mentions_only(word: str, others: list[str], sentence: Sentence) -> bool:
+    return _mentions(word, sentence) and not any(_mentions(other, sentence) for other in others)
+
+
 def bounds(text: str) -> dict[str, set[str]]:
     """The figures a (normalised) text bounds, each with the sides it
     takes: 资助总额在50万元(含)以上 → {"50万": {"above"}}."""
@@ -393,7 +398,9 @@ def _answer_each_aspect(found: Candidates, chosen: list[Sentence], usable: list[
                     for year in years]
     aspects += [(partial(_on_side, figure, side), says)
                 for figure, sides in found.bounds.items() if len(sides) > 1 for side in sorted(sides)]
-    aspects += [(partial(_mentions, word), says) for word in found.compared]
+    # a thing compared: a sentence about it alone (one naming both is a lead, 第一条 listing them)
+    aspects += [(partial(_mentions_only, word, [w for w in found.compared if w != word]), says)
+                for word in found.compared]
     extra: list[Sentence] = []
     close = chosen[0].similarity - _YEAR_CLOSE  # as near the question as the best: the same clause in the other year
     asked = [f for f in found.wanted if not f.key.startswith("y:")]

@@ -61,8 +61,15 @@ def of_the_asked_time(reading: Reading, passages: list[Passage], sentences: list
         return sentences
     kept = [s for s in sentences if not _other_year(reading, s, passages[s.passage_rank])]
     dropped = " ".join(s.norm for s in sentences if s not in kept)
-    said = " ".join(s.norm for s in kept)
+    # …that the kept ones' documents do not say of themselves (浙江省人民政府…意见 is the 省政府 one)
+    said = " ".join(f"{s.norm} {context_of(passages[s.passage_rank])} {_short_issuer(passages[s.passage_rank])}"
+                    for s in kept)
     return sentences if any(w in dropped and w not in said for w in words) else kept
+
+
+def _short_issuer(passage: Passage) -> str:
+    """The issuer as people shorten it: 浙江省人民政府 → 浙江省政府 (省政府)."""
+    return passage.chunk.meta.issuer.replace("人民政府", "政府")
 
 
 def _unmet_scope(reading: Reading, passages: list[Passage], choice: Choice) -> list[str]:

@@ -273,7 +273,8 @@ class Assistant:
         named = [p for p in top if any(d.names(p.chunk.meta.doc_number) for d in reading.documents)]
         asking = metadata_phrases(reading.text)
         about = [w for w in known if not any(w in phrase for phrase in asking)]
-        if reading.asks_metadata and (named or _names_document(reading, top[0], self.keywords.idf, about)):
+        if reading.asks_metadata and not _asks_content(reading) \
+                and (named or _names_document(reading, top[0], self.keywords.idf, about)):
             return self._metadata(reading, named + top), None
         # Which document says this: the quote answers, its document's metadata names it.
         source = reading.asks_source or (reading.asks_metadata and states(top[0].chunk, reading.meta_fields))
@@ -445,6 +446,13 @@ def answer_passages(reading: Reading, passages: list[Passage]) -> list[Passage]:
     return top
 
 
+def _asks_content(reading: Reading) -> bool:
+    """Does the question ask something of the text besides its metadata
+    (一共备案了多少家？这个通知是哪个部门发的？): then the sentence answering
+    is quoted and the document named with the fields asked."""
+    return any(kind not in _METADATA_KINDS for kind in reading.kinds)
+
+
 def _found_programmes(reading: Reading, top: list[Passage], learnt: list[str]) -> list[str]:
     """Programme names the question uses (科创贷) that the passages found
     hold: the quoted sentences must be about them too, as for ``learnt``."""
@@ -536,6 +544,8 @@ def _names_document(reading: Reading, passage: Passage, idf: IDF, words: list[st
     return sum(idf(w) for w in words if w in context) / total >= _NAMES_DOCUMENT
 
 
+# Kinds a document's metadata itself provides (its 文号, issuer, date).
+_METADATA_KINDS = {"doc_number", "who", "date", "figure"}  # 编号是多少: the number is the field
 _QUESTION_WORD = re.compile(r"哪|什么|几|多少|怎|谁|吗")
 # Words of what is certified that say nothing about which certification it is.
 _GENERIC = {"企业", "单位", "项目", "公司", "机构", "中心", "市级", "省级", "国家级", "年度", "第一批", "第二批", "一批",

@@ -38,7 +38,7 @@ ASKED_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     ),
     "percent": (
         re.compile(r"比例|比重|百分之|多少%|百分比|增速|增幅|增长了多少|涨了多少|强度|几个点|占比|利率|费率|贴息率|几成|多少成"),
-        re.compile(r"\d\s*%|百分点"),
+        re.compile(r"\d\s*%|百分点|不作限制|不受限制|不设限"),  # 具体比例不作限制 answers 要自筹多少比例
     ),
     "who": (
         re.compile(r"谁(?![高多大低少更好强优快])|哪位|联系人|(哪个|什么|哪家|哪些|哪几个|哪几家)(部门|单位|机构|平台)|责任单位"),
@@ -120,7 +120,8 @@ def metadata_phrases(text: str) -> list[str]:
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=\s*(?:年|版|年度))")
 # 2023年(的)(慈溪市)(政府)工作报告: the year names the report, delivered that year, not the year it reviews.
-_REPORT_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*年\s*的?(?:慈溪市?)?(?:政府)?工作报告")
+_REPORT_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*年\s*(?:两份|的)?(?:慈溪市?)?(?:政府)?工作报告"
+                          r"|(?<!\d)((?:19|20)\d\d)\s*年?\s*[和与、](?=\s*(?:19|20)\d\d\s*年\s*(?:两份|的)?(?:慈溪市?)?(?:政府)?工作报告)")
 # What a programme's name ends with (海鸥创新券, 科创贷, 上林英才计划): the words before it name it.
 _PROGRAMME = re.compile(r"([\u4e00-\u9fff]{2,6}?)(创新券|科技券|服务券|贷|计划|工程|基金|英才)(?![\u4e00-\u9fff]{0,1}款)")
 # A和B分别… / A与B有什么不同: a cue that two things are compared, the pair,
@@ -135,7 +136,7 @@ _LEAD_START = re.compile(r"[的据按照在和及与里中]")
 # 国家级 / 省级 / 市级 / 县级 / 区级: the level of a title, award or platform.
 LEVEL = re.compile(r"(国家|省|市|县|区)级")
 # A phrase the question quotes: the clause or programme it names word for word.
-_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{4,30})[”\"」』]")
+_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{1,30})[”\"」』]")  # short ones too, so "3+3" pairs its own quotes
 _BATCH = re.compile(r"第(\d+)批")
 PLACES = ("慈溪", "宁波", "浙江", "余姚", "鄞州", "杭州", "温州", "绍兴", "嘉兴", "湖州", "金华", "台州", "舟山", "丽水",
           "衢州", "上海", "北京", "深圳", "江苏", "广东", "象山", "宁海", "奉化", "镇海", "北仑", "海曙", "江北")
@@ -235,10 +236,10 @@ def read_question(question: str) -> Reading:
         parts=split_parts(text),
         documents=doc_numbers(text),
         levels=sorted(set(LEVEL.findall(text))),
-        quoted=_QUOTED.findall(text),
+        quoted=[q for q in _QUOTED.findall(text) if len(q) >= 4],
         articles=[int(n) for n in _ARTICLE.findall(text)],
         compared=compared_things(text),
-        report_years=sorted({int(y) for y in _REPORT_YEAR.findall(text)}),
+        report_years=sorted({int(y) for pair in _REPORT_YEAR.findall(text) for y in pair if y}),
     )
 
 

@@ -27,6 +27,7 @@ SENTENCE_END = tuple("。！？；!?;”’」』）)")
 # Lines that never answer anything: a bare signature date, an attachment name.
 _BOILERPLATE = re.compile(r"^(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|附件[:：].*|原文下载.*)$")
 _MIN_CHARS = 4
+_LABEL_CHARS = 8  # a line this much longer than the title that holds it is a file label
 # A labelled contact field after a space, inside a run-on line: a sentence of its own.
 _FIELD_START = re.compile(r"(?<=\s)(?=(联系人|联系电话|联系地址|联系方式|咨询电话)\s*[:：])")
 _TRAILING_BRACKET = re.compile(r"^[（(][^（()）]{1,40}[）)]$")
@@ -83,7 +84,9 @@ def sentences_of(chunk: Chunk, rank: int) -> list[Sentence]:
         truncated = (
             chunk.meta.is_excerpt and chunk.last and (start, end) == spans[-1] and not text.endswith(SENTENCE_END)
         )
-        title_line = bool(title) and text.strip("《》。 ") in title  # the document's own title answers nothing
+        # the document's own title answers nothing, nor a file label around it (006-2021年慈溪市政府工作报告)
+        bare = text.strip("《》。 ")
+        title_line = bool(title) and (bare in title or (title in bare and len(bare) <= len(title) + _LABEL_CHARS))
         usable = not truncated and not title_line and not _BOILERPLATE.match(text)
         out.append(Sentence(rank, start, end, text, normalize(text), truncated, usable))
     return out

@@ -404,3 +404,13 @@ def test_a_threshold_is_no_sum_granted():
     assert not provides(normalize("对资助总额在50万元以下的项目,直接发布申报通知"), "reward")
     assert provides(normalize("对资助总额在50万元以下的项目,直接发布申报通知"), "threshold")
     assert provides(normalize("对设备投入在500万元以上的项目按4%给予不超过200万元的奖励"), "reward")
+
+
+def test_years_naming_work_reports_in_a_pair():
+    reading = read_question("对比2017年和2022年两份政府工作报告:2016年和2021年慈溪一般公共预算收入分别是多少?")
+    assert reading.report_years == [2017, 2022] and reading.years == [2016, 2017, 2021, 2022]
+
+
+def test_ascii_quotes_pair_in_order():
+    reading = read_question('2018年和2021年的意见,对"3+3"产业技改项目奖励标准一样吗?"ABCT"产业范围有啥不同?')
+    assert reading.quoted == ["ABCT"]  # not the stretch between "3+3" and "ABCT"

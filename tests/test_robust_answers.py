@@ -425,3 +425,28 @@ def test_a_programme_the_passages_name_must_be_what_is_quoted(policy_assistant):
 def test_the_bar_to_clear_is_answered_by_the_threshold(policy_assistant):
     answer = policy_assistant.ask("慈溪四十条意见里，设备投入多少以上的技改项目才能拿奖励？")
     assert not answer.refused and "500" in answer.text and "以上" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("question, facts", [
+    ("2024年度浙江省科技型中小企业一共备案了多少家？这个备案通知是哪个部门发的？", ["21947家", "浙江省经济和信息化厅"]),
+    ("2015年度浙江省科技型中小企业备案了几家？文号是啥", ["8536家", "浙科发高〔2016〕28号"]),
+])
+def test_a_figure_and_the_document_s_metadata_asked_together(policy_assistant, question, facts):
+    answer = policy_assistant.ask(question)
+    assert not answer.refused and all(f in answer.text for f in facts), answer.text
+
+
+def test_two_work_reports_named_by_year_each_give_the_year_they_review(policy_assistant):
+    answer = policy_assistant.ask("对比2017年和2022年两份政府工作报告:2016年和2021年慈溪一般公共预算收入分别是多少?")
+    assert not answer.refused and "132.1亿元" in answer.text and "225.3亿元" in answer.text, answer.text
+    assert "200.5亿元" not in answer.text  # the 2021 report's figure is of 2020
+
+
+def test_no_limit_answers_how_large_a_share(policy_assistant):
+    answer = policy_assistant.ask("我们是村里的集体经济组织,想牵头报一个资助30万元的市科技计划项目,要自筹多少比例?")
+    assert not answer.refused and "具体比例不作限制" in answer.text, answer.text
+
+
+def test_the_issuer_as_people_shorten_it_keeps_the_answer_of_its_year(policy_assistant):
+    answer = policy_assistant.ask("省政府二〇一八年那份全面加快科技创新的意见,说要打造哪两个世界级的科技创新高地?")
+    assert not answer.refused and "生命健康两大世界科技创新高地" in answer.text, answer.text

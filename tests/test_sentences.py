@@ -64,3 +64,16 @@ def test_sentences_are_scored_against_the_question_by_meaning(tmp_path):
 def test_sentence_texts_are_what_ingestion_embeds():
     c = chunk("第一句。第二句也有内容。")
     assert sentence_texts([c]) == ["第一句。", "第二句也有内容。"]
+
+
+def test_a_file_label_around_the_title_is_no_answer():
+    text = "006-2021年慈溪市政府工作报告\n一般公共预算收入全市200.5亿元。"
+    chunk = Chunk("c-0001", "16.txt", 0, text, 0, len(text), "", DocMeta(title="2021年慈溪市政府工作报告"))
+    usable = {s.text: s.usable for s in sentences_of(chunk, 0)}
+    assert usable == {"006-2021年慈溪市政府工作报告": False, "一般公共预算收入全市200.5亿元。": True}
+
+
+def test_a_contact_field_in_a_run_on_line_is_a_sentence_of_its_own():
+    text = "附件:1.方案征求意见稿.docx 2.起草说明.doc 联系人:掌起镇农业农村办陆方瑜,联系电话:0574-58587336"
+    spans = [text[a:b] for a, b in split_sentences(text)]
+    assert spans == ["附件:1.方案征求意见稿.docx 2.起草说明.doc", "联系人:掌起镇农业农村办陆方瑜,联系电话:0574-58587336"]
