@@ -25,6 +25,7 @@ _KIND_NAMES = {
     "doc_number": "文号", "duration": "具体期限", "payment": "拨付方式", "contact": "联系人", "threshold": "具体门槛",
 }
 
+_LEAD_IN_CHARS = 40  # how far before a sentence its lead-in is read
 # "What document is 慈政办发〔2024〕57号": a sentence citing it by number answers that.
 _ASKS_WHICH_DOCUMENT = re.compile(r"(什么|哪个|哪份|哪一个)文件|全称|全名|名称|标题|叫什么")
 
@@ -37,7 +38,8 @@ def unmet(reading: Reading, passages: list[Passage], choice: Choice, names: Sequ
     missing = [_KIND_NAMES[k] for k in reading.kinds if not any(provides(s.norm, k) for s in choice.sentences)]
     missing += [f"关于{what}的这项内容" for what in _unmet_scope(reading, passages, choice)]
     missing += [f"关于“{name}”的这项内容" for name in names
-                if not any(name in s.norm or name in context_of(passages[s.passage_rank]) for s in choice.sentences)]
+                if not any(name in s.norm or name in context_of(passages[s.passage_rank])
+                           or name in _lead_in(s, passages[s.passage_rank]) for s in choice.sentences)]
     missing += [f"关于“{phrase}”的这项内容" for phrase in reading.quoted if phrase not in names
                 and not any(phrase in normalize(passages[s.passage_rank].chunk.text) for s in choice.sentences)]
     missing += [f"{document}文件中的这项内容" for document in reading.documents
@@ -65,6 +67,12 @@ def of_the_asked_time(reading: Reading, passages: list[Passage], sentences: list
     said = " ".join(f"{s.norm} {context_of(passages[s.passage_rank])} {_short_issuer(passages[s.passage_rank])}"
                     for s in kept)
     return sentences if any(w in dropped and w not in said for w in words) else kept
+
+
+def _lead_in(sentence: Sentence, passage: Passage) -> str:
+    """The text just before a sentence in its passage (二是明确项目资助经费申请要求。
+    before 对于入选“上林英才”计划的人才项目…): the point it makes is named there."""
+    return normalize(passage.chunk.text[max(0, sentence.start - _LEAD_IN_CHARS):sentence.start])
 
 
 def _short_issuer(passage: Passage) -> str:
