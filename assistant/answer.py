@@ -36,10 +36,11 @@ IDF = Callable[[str], float]
 _HEADING_LIKE = 25  # a sentence this short (一、…。) brings the sentence after it
 _KIND_WEIGHT = 1.5  # an asked kind weighs as much as this many average words
 _YEAR_WEIGHT = 3.0  # a named year this many: a comparison's other year must be quoted
-# 50万元(含)以上 / 50万元以下 / 15%以上: a figure and the side of it a rule covers.
-# An amount a question states, not a bound it asks about (60万元, not 50万元以上).
+# An amount a question states, not a bound it asks about (60万元, not 50万元以上), and
+# the words saying it falls short of one (不到50万).
 _AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(万|亿)")
 _SHORT_OF = re.compile(r"(不到|不足|低于|少于|未满|未达到?|没到|没有到|没达到)\s*$")
+# 50万元(含)以上 / 50万元以下 / 15%以上: a figure and the side of it a rule covers.
 _BOUND = re.compile(r"(\d+(?:\.\d+)?)\s*(万|亿)?(?:元)?(%)?\s*(?:\(含\))?\s*及?(以上|以下|以内)")
 # A threshold passed or neared, not the figure itself: 突破2000亿元, 超过“千亿”.
 _PASSED = re.compile(r"(突破|超过|超|逾|接近|近)\s*[“\"]?\s*\d[\d.,]*\s*(万|亿)?\s*[”\"]?\s*(元)?")
@@ -64,10 +65,10 @@ _TRANSMITTAL = re.compile(r"现印发给你们|现予印发|现将[^。]{0,30}�
 _PAGE_INFO = re.compile(r"(发文单位|发文日期|发布日期|信息来源|分享到)\s*[:：]")
 # Words a question and a document use for the same thing (需要满足哪些条件 / 二、申报要求).
 _ALIKE = {"条件": ("要求", "资格"), "要求": ("条件",), "资格": ("条件",)}
-# A numbered list item (1、 2. (3)), and questions asking for several things.
 # A question asking for a cap (最多, 封顶, 总共最多) and what states one (不超过, 最高, 合计).
 _ASKS_CAP = re.compile(r"最多|最高|封顶|上限|顶格|总共|合计|累计")
 _CAP_SAID = re.compile(r"不超过|最高|上限|封顶|合计|为限|总额不")
+# A numbered list item (1、 2. (3)), and questions asking for several things.
 _LIST_ITEM = re.compile(r"\s*(?:\d{1,2}\s*[、.．](?!\d)|[(（]\d{1,2}[)）])")
 _ASKS_MANY = re.compile(r"哪些|哪几|几类|几种|几个方面|几项|(什么|啥)(条件|要求|资格)|条件是(什么|啥)|哪方面")
 _REVIEW = re.compile(r"回顾|成就|主要工作")
@@ -426,7 +427,7 @@ def _says_of_year(year: str, kinds: list[Facet], sentence: Sentence) -> bool:
     naming several years, only its stretch from this year to the next one
     counts, and a threshold passed (突破2000亿元) is not the figure."""
     text = sentence.norm
-    named = [m for m in _NAMED_YEAR.finditer(text)]
+    named = list(_NAMED_YEAR.finditer(text))
     at = next((i for i, m in enumerate(named) if m.group(1) == year), None)
     if len(named) > 1 and at is not None:
         end = named[at + 1].start() if at + 1 < len(named) else len(text)
