@@ -369,7 +369,8 @@ def _answer_each_part(found: Candidates, chosen: list[Sentence], usable: list[Se
         lacking = [f for f in needed if not any(found.covers(f, s) for s in answering)]
         if max(found.gain(s, wanted=plain) for s in have) >= _PART_DONE and not lacking:
             continue
-        rest = [s for s in usable if s not in have and _fits(found, have, s, budget, _covered(found, have))
+        covered = _covered(found, have)
+        rest = [s for s in usable if s not in have and _fits(found, have, s, budget, covered)
                 and (not lacking or any(found.covers(f, s) for f in lacking))]
         if lacking:  # the cap of the clause answering it: in that clause's passage
             rest = [s for s in rest if s.passage_rank in {a.passage_rank for a in answering}]
@@ -513,8 +514,8 @@ def _contact_block(found: Candidates, chosen: list[Sentence], budget: int) -> li
     for sentence in [s for s in chosen if _CONTACT_LINE.match(s.norm)]:
         block = [s for s in found.sentences if s.passage_rank == sentence.passage_rank and s.usable
                  and _CONTACT_LINE.match(s.norm) and abs(s.start - sentence.start) <= _CONTACT_SPAN]
-        for line in sorted(block, key=lambda s: s.start):  # short lines read together: half again the budget
-            if line not in chosen + extra and _used(chosen + extra) + len(line.text) <= budget + budget // 2:
+        for line in sorted(block, key=lambda s: s.start):  # short lines read together
+            if line not in chosen + extra and _used(chosen + extra) + len(line.text) <= _stretched(budget):
                 extra.append(line)
     return extra
 
@@ -551,8 +552,13 @@ def _fits(found: Candidates, chosen: list[Sentence], sentence: Sentence, budget:
     """Is there room for the sentence? One bringing a kind of figure asked
     that the chosen lack (the 5个工作日 after a long lead) may run over the
     budget by half: an answer missing it would be refused."""
-    room = budget + budget // 2 if _brings_kind(found, sentence, done) else budget
+    room = _stretched(budget) if _brings_kind(found, sentence, done) else budget
     return _used(chosen) + len(sentence.text) <= room
+
+
+def _stretched(budget: int) -> int:
+    """The budget for what an answer would be refused without: half again."""
+    return budget + budget // 2
 
 
 def _used(chosen: list[Sentence]) -> int:
