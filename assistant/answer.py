@@ -71,6 +71,8 @@ _CAP_SAID = re.compile(r"不超过|最高|上限|封顶|合计|为限|总额不"
 # A numbered list item (1、 2. (3)), and questions asking for several things.
 _LIST_ITEM = re.compile(r"\s*(?:\d{1,2}\s*[、.．](?!\d)|[(（]\d{1,2}[)）])")
 _ASKS_MANY = re.compile(r"哪些|哪几|几类|几种|几个方面|几项|(什么|啥)(条件|要求|资格)|条件是(什么|啥)|哪方面")
+# What a question asking for a list lists (需要满足哪些条件: 条件), when it is one a section heading names.
+_LISTED = re.compile(r"(?:哪些|哪几[个项类种]?|什么|啥)(条件|要求|资格|材料)")
 _REVIEW = re.compile(r"回顾|成就|主要工作")
 _ONE_OFF = re.compile(r"公示|名单|拟认定|拟入选")
 
@@ -175,6 +177,7 @@ class Candidates:
     bounds: dict[str, set[str]] = field(default_factory=dict)  # figures the question bounds (see ``bounds``)
     compared: list[str] = field(default_factory=list)  # the word naming each thing compared (see ``distinguishing``)
     many: bool = False  # the question asks for several things (哪些条件, 分哪几类): a list is quoted whole
+    listed: Facet | None = None  # the word for what such a list is of (条件), see ``_LISTED``
 
     @cached_property
     def closest(self) -> float:
@@ -237,6 +240,8 @@ def candidates(reading: Reading, passages: list[Passage], sentences: list[Senten
     found.bounds = bounds(reading.text)
     found.compared = distinguishing(reading, words, idf)
     found.many = bool(_ASKS_MANY.search(reading.text))
+    listed = _LISTED.search(reading.text)
+    found.listed = next((f for f in found.wanted if listed and f.key == f"w:{listed.group(1)}"), None)
     for sentence in sentences:
         if _other_side(found.bounds, bounds(sentence.norm)):
             sentence.usable = False  # 50万元以下 when the question asks about 50万元以上
@@ -332,7 +337,7 @@ def choose(found: Candidates, budget: int) -> Choice | None:
     usable = [s for s in found.sentences if s.usable]
     if not usable:
         return None
-    best = max(usable, key=lambda s: s.fit)
+    best = max(_of_what_is_listed(found, usable), key=lambda s: s.fit)
     chosen = [_trim(best, budget)]
     for _ in range(3):
         done = _covered(found, chosen)
@@ -353,6 +358,17 @@ def choose(found: Candidates, budget: int) -> Choice | None:
     if found.many:
         chosen += _whole_lists(chosen, usable, budget)
     return _choice(found, chosen, best.fit)
+
+
+def _of_what_is_listed(found: Candidates, usable: list[Sentence]) -> list[Sentence]:
+    """For 需要满足哪些条件, the sentences about conditions, in their own
+    words or their section's (二、申报要求), when any are: a heading of
+    another section (三、依托单位主要职责) that shares the topic answers
+    nothing asked."""
+    listed = found.listed
+    if listed is None:
+        return usable
+    return [s for s in usable if found.covers(listed, s) > 0] or usable
 
 
 def _answer_each_part(found: Candidates, chosen: list[Sentence], usable: list[Sentence], budget: int) -> list[Sentence]:
@@ -386,7 +402,8 @@ def _answer_each_aspect(found: Candidates, chosen: list[Sentence], usable: list[
     """For a comparison of years (2018年版和2021年版), of both sides of a
     figure (50万元以上和50万元以下) or of two things (综合体和联合体), the
     likeliest sentence about each year, side or thing the chosen ones
-    leave out."""
+    leave out. A comparison without one of its sides answers nothing, so
+    the sides together may use twice the budget."""
     years = [f for f in found.wanted if f.key.startswith("y:")]
     kinds = [f for f in found.wanted if f.key.startswith("k:")]
 
@@ -411,7 +428,7 @@ def _answer_each_aspect(found: Candidates, chosen: list[Sentence], usable: list[
         have = chosen + extra
         if any(holds(s) and stated(s) for s in have):
             continue  # a sentence about it that holds the figure asked (not a lead naming it)
-        rest = [s for s in usable if s not in have and _used(have) + len(s.text) <= budget
+        rest = [s for s in usable if s not in have and _used(have) + len(s.text) <= 2 * budget
                 and len(s.text) >= _HEADING_LIKE and holds(s) and stated(s)
                 and (s.fit >= _MIN_FIT or s.similarity >= close or found.gain(s, wanted=asked) >= as_full)]
         if rest:

@@ -22,7 +22,7 @@ from .sentences import Sentence
 _KIND_NAMES = {
     "money": "具体金额", "reward": "具体的奖补标准", "date": "具体日期", "count": "具体数量", "percent": "具体比例",
     "who": "具体的单位或人员", "phone": "联系电话", "address": "地址", "figure": "具体数字",
-    "doc_number": "文号", "duration": "具体期限", "payment": "拨付方式", "contact": "联系人", "threshold": "具体门槛",
+    "doc_number": "文号", "duration": "具体期限", "payment": "拨付方式", "contact": "联系人", "threshold": "具体门槛", "plan": "下一步的安排",
 }
 
 _LEAD_IN_CHARS = 40  # how far before a sentence its lead-in is read
@@ -127,14 +127,22 @@ def _year_holds(year: int, sentence: Sentence, passage: Passage, reading: Readin
 def _other_year(reading: Reading, sentence: Sentence, passage: Passage) -> bool:
     """A sentence quoted beside one about the asked year, from a document
     of another time (a 2018 clause beside a 2021 one); a document written
-    the year after the asked one may report on it."""
-    written = passage.chunk.meta.year
+    the year after the asked one may report on it, but when the question
+    names the work report (2023年政府工作报告里), another report is not it."""
+    meta = passage.chunk.meta
+    if reading.report_years and meta.doc_type == "工作报告":
+        return meta.year not in reading.report_years
+    written = meta.year
     return not any(_year_holds(y, sentence, passage, reading) or written in (y, y + 1) for y in reading.years)
 
 
 def _place_holds(place: str, sentence: Sentence, passage: Passage) -> bool:
+    """Named in the sentence, or its document is of that place; every
+    document is of Zhejiang, so the province their sentences call 省
+    (列入省数商的) is 浙江."""
     meta = passage.chunk.meta
-    return place in sentence.norm or place in meta.title or jurisdiction(meta.issuer) == place or place in meta.issuer
+    return place in sentence.norm or place in meta.title or jurisdiction(meta.issuer) == place \
+        or place in meta.issuer or (place == "浙江" and "省" in sentence.norm)
 
 
 def near_miss(question: str, missing: list[str], nearest: Answer) -> Answer:

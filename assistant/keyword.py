@@ -80,6 +80,20 @@ def cut_words(text: str) -> list[str]:
     return _jieba().lcut(text)
 
 
+# Words jieba's dictionary tags as places that name no place a rule is for.
+_NOT_PLACES = {"东西", "东方", "西方", "南方", "北方", "大陆", "内地", "海外", "本地", "当地", "外地", "各地", "异地",
+               "中华", "华夏", "浙大", "北大", "清华", "复旦"}
+
+
+def place_words(text: str) -> list[str]:
+    """The place names jieba's tagger reads in ``text`` (苏州, 无锡市)."""
+    import jieba.posseg
+
+    _jieba()
+    return [word for word, flag in jieba.posseg.lcut(text)
+            if flag == "ns" and len(word) > 1 and word not in _NOT_PLACES]
+
+
 def dictionary_frequency(word: str) -> int:
     """How often jieba's dictionary has seen ``word`` (0: not a word)."""
     return int(_jieba().dt.FREQ.get(word) or 0)

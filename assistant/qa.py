@@ -41,9 +41,9 @@ from .config import LLMConfig, Settings
 from .constraints import cut_off, near_miss, of_the_asked_time, unmet
 from .corrections import Correction, correct
 from .decision import Evidence, Models
-from .documents import Answer, SourcePassage
+from .documents import Answer, Chunk, SourcePassage
 from .embedding_cache import EmbeddingCache
-from .keyword import KeywordIndex, TokenCache, cut_words, dictionary_frequency, named_in, tokenize
+from .keyword import KeywordIndex, TokenCache, cut_words, dictionary_frequency, named_in, place_words, tokenize
 from .metadata_answer import metadata_answer, named_sources, states
 from .normalize import normalize
 from .policy_chat import policy_answer
@@ -52,6 +52,7 @@ from .question import QuestionError, clean_question
 from .reading import (
     PLACES,
     Reading,
+    asked_place_text,
     certified,
     jurisdiction,
     metadata_phrases,
@@ -235,6 +236,7 @@ class Assistant:
         self.sentence_vectors.score([s for group in sentence_lists for s in group], vector)
         earlier = query[: len(query) - len(reading.text)] if query.endswith(reading.text) else ""
         reading, corrections = self._corrected(reading, top)
+        reading = self._with_unknown_places(reading)
         words = _with_corrected([w for w in tokenize(earlier + reading.text) if len(w) > 1 or w.isascii()],
                                 [c.meant for c in corrections], self._is_word)
         return Gathered(reading, passages[:5], top, sentence_lists, corrections, words)
@@ -243,21 +245,34 @@ class Assistant:
         """For each of two things compared (综合体和联合体分别由谁牵头), the
         best passage by words for the question asked about it alone, when
         the passages found do not already hold it: a passage about one
-        thing seldom ranks high for a question naming two."""
+        thing seldom ranks high for a question naming two. Likewise for
+        each of two policy years compared (2018版和2021版的ABCT范围)."""
+        extra = self._year_passages(reading, passages, filters)
         if not reading.compared:
-            return []
+            return extra
         known = [w for w in tokenize(reading.text) if self.keywords.known(w)]
         words = distinguishing(reading, known, self.keywords.idf)
-        extra: list[Passage] = []
         for other, word in zip(reading.compared[::-1], words):
             found = rrf({"keyword": self.retriever.keyword(reading.text.replace(other, " "), filters or Filters())}, 1)
             about = [p for p in found if word.lower() in normalize(p.chunk.text).lower()]
-            # …preferring one that holds what is asked of it (牵头 for 由谁牵头)
-            best = next((p for p in about if all(provides(normalize(p.chunk.text), k) for k in reading.kinds)),
-                        about[0] if about else None)
-            held = [p.chunk.id for p in passages[:ANSWER_PASSAGES] + extra]
-            if best is not None and best.chunk.id not in held:
-                extra.append(best)
+            extra += _best_new(about, reading.kinds, passages[:ANSWER_PASSAGES] + extra)
+        return extra
+
+    def _year_passages(self, reading: Reading, passages: list[Passage], filters: Filters | None) -> list[Passage]:
+        """For each year of a comparison of documents by year, the best
+        passage by words of a document of that year (its title or date),
+        the question asked without the other years. Work reports named by
+        their years (2022年和2023年的报告) are the documents compared."""
+        years = reading.report_years or reading.years
+        if len(years) < 2:
+            return []
+        allowed = filters or Filters()
+        extra: list[Passage] = []
+        for year in years:
+            text = re.sub("|".join(f"{y}\\s*(年度|年|版)" for y in years if y != year), " ", reading.text)
+            found = rrf({"keyword": self.keywords.search(
+                text, SEARCHED, lambda c, y=year: allowed.allows(c) and _chunk_of_year(c, y))}, 1)
+            extra += _best_new(found, reading.kinds, passages[:ANSWER_PASSAGES] + extra)
         return extra
 
     def answer_from(self, g: Gathered, models: Models | None = None) -> tuple[Answer, Evidence | None]:
@@ -291,6 +306,14 @@ class Assistant:
         if source and not answer.refused:
             answer.text += _sources_named(reading, top, answer)
         return answer, evidence
+
+    def _with_unknown_places(self, reading: Reading) -> Reading:
+        """A place no document names (苏州, 无锡市) is a place asked about
+        that none holds: the answer is a refusal naming it, not Cixi's rule."""
+        unknown = [w for w in place_words(asked_place_text(reading.text))
+                   if dictionary_frequency(w) > 0  # a place jieba knows, not a tagging slip (评上省数商 → 上省)
+                   and not any(self.keywords.known(name) for name in (w, w[:-1] if w[-1] in "市省区县镇" else w))]
+        return replace(reading, places=reading.places + unknown) if unknown else reading
 
     def _corrected(self, reading: Reading, top: list[Passage]) -> tuple[Reading, list[Correction]]:
         texts = [normalize(p.chunk.text) for p in top]
@@ -331,13 +354,34 @@ class Assistant:
         said = " ".join(s.norm + " " + context_of(top[s.passage_rank]) for s in choice.sentences)
         # A name of common words (“项目资助”) is said in other words: 对资助总额在50万元以下的项目.
         names = [n for n in names if not _said_in_other_words(n, said)]
-        missing = unmet(reading, top, choice, names + self._uncertified(reading, said))
+        missing = unmet(reading, top, choice, names + self._uncertified(reading, said)) \
+            + self._only_cited(reading, choice.sentences, words)
         if missing:
             return near_miss(reading.question, missing, answer)
         if corrections:
             shown = "、".join(f"“{c.meant}”" for c in corrections)
             answer.text = f"（已按{shown}理解）" + answer.text
         return answer
+
+    def _only_cited(self, reading: Reading, sentences: list[Sentence], words: list[str]) -> list[str]:
+        """The title of a document the quote only cites, when the question is
+        about that document (nearly all the words the quote shares with it
+        are the title's) and the rarest of them is inside the title alone:
+        根据《关于公布2025年度…认定名单的通知》 does not list what that notice lists."""
+        if reading.asks_source or reading.asks_cited or reading.asks_metadata:
+            return []
+        said = " ".join(s.norm for s in sentences)
+        cues = [_CITING.search(s.norm) for s in sentences]
+        titles = [t for s, cue in zip(sentences, cues) if cue for t in _CITED_TITLE.findall(s.norm[cue.start():])]
+        shared = [w for w in words if w in said and not _QUESTION_WORD.search(w) and not w.isdigit()]
+        if not titles or not shared:
+            return []
+        rarest = max(shared, key=self.keywords.idf)
+        in_titles = [w for w in shared if any(w in t for t in titles)]
+        if rarest in _CITED_TITLE.sub(" ", said) or rarest not in in_titles \
+                or len(in_titles) < _ABOUT_CITED * len(shared):
+            return []
+        return [f"关于“{rarest}”的具体内容（原文仅提及《{next(t for t in titles if rarest in t)}》）"]
 
     def _unknown_programmes(self, reading: Reading, learnt: list[str]) -> list[str]:
         """Programme names (海燕创新券) whose own name, the word before 创新券 or
@@ -347,8 +391,11 @@ class Assistant:
         found = []
         for name, words in programme_names(reading.text):
             last = cut_words(words)[-1]  # the word right before 创新券/计划: the programme's own name
-            if len(last) > 1 and not _QUESTION_WORD.search(last) and not self.keywords.known(last.lower()) \
-                    and not any(name in known or known in name for known in learnt):
+            kind = name[len(words):]  # 创新券, 贷: a kind of programme the documents may not know at all
+            if any(name in known or known in name for known in learnt):
+                continue
+            if (len(last) > 1 and not _QUESTION_WORD.search(last) and not self.keywords.known(last.lower())) \
+                    or not all(self.keywords.known(w) for w in tokenize(kind)):
                 found.append(name)
         return found
 
@@ -450,7 +497,7 @@ def _asks_content(reading: Reading) -> bool:
     """Does the question ask something of the text besides its metadata
     (一共备案了多少家？这个通知是哪个部门发的？): then the sentence answering
     is quoted and the document named with the fields asked."""
-    return any(kind not in _METADATA_KINDS for kind in reading.kinds)
+    return reading.asks_cited or any(kind not in _METADATA_KINDS for kind in reading.kinds)
 
 
 def _found_programmes(reading: Reading, top: list[Passage], learnt: list[str]) -> list[str]:
@@ -483,10 +530,21 @@ def _sources_named(reading: Reading, top: list[Passage], answer: Answer) -> str:
     return named_sources(reading, sorted(cited.values(), key=lambda nc: nc[0]))
 
 
+def _best_new(found: list[Passage], kinds: list[str], held: list[Passage]) -> list[Passage]:
+    """The first passage found that holds what is asked (牵头 for 由谁牵头),
+    else the first found, unless it is already held."""
+    best = next((p for p in found if all(provides(normalize(p.chunk.text), k) for k in kinds)),
+                found[0] if found else None)
+    return [best] if best is not None and best.chunk.id not in {p.chunk.id for p in held} else []
+
+
+def _chunk_of_year(chunk: Chunk, year: int) -> bool:
+    """A chunk of a document of ``year``: its title names it or it was written then."""
+    return names_year(normalize(chunk.meta.title), year) or chunk.meta.date.startswith(str(year))
+
+
 def _doc_holds_year(passage: Passage, year: int) -> bool:
-    meta = passage.chunk.meta
-    return names_year(normalize(meta.title), year) or meta.date.startswith(str(year)) \
-        or names_year(normalize(passage.chunk.text), year)
+    return _chunk_of_year(passage.chunk, year) or names_year(normalize(passage.chunk.text), year)
 
 
 def _doc_holds_place(passage: Passage, place: str) -> bool:
@@ -547,6 +605,9 @@ def _names_document(reading: Reading, passage: Passage, idf: IDF, words: list[st
 # Kinds a document's metadata itself provides (its 文号, issuer, date).
 _METADATA_KINDS = {"doc_number", "who", "date", "figure"}  # 编号是多少: the number is the field
 _QUESTION_WORD = re.compile(r"哪|什么|几|多少|怎|谁|吗")
+_CITED_TITLE = re.compile(r"《([^》]{2,80})》")
+_ABOUT_CITED = 0.8  # this share of the words a quote shares with the question in a title it cites: asked about that document
+_CITING = re.compile(r"(根据|依据|按照|依照|参照|贯彻|落实)[^。;；]{0,3}《")  # 根据《…》等文件精神: cited as a basis
 # Words of what is certified that say nothing about which certification it is.
 _GENERIC = {"企业", "单位", "项目", "公司", "机构", "中心", "市级", "省级", "国家级", "年度", "第一批", "第二批", "一批",
             "全省", "全市", "全区", "全国", "一共", "累计", "当年", "今年", "去年"}

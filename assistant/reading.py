@@ -33,7 +33,7 @@ ASKED_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}-\d{2}-\d{2}|\d{4}\s*年\s*\d{1,2}\s*月"),
     ),
     "count": (
-        re.compile(r"多少(家|个(?!亿|百分点|点)|户|项|名|类|人|批|条|所|件)|(?<![第哪])几(家|个(?!亿|百分点|点)|户|项|名|类|人|批|条|所|件)"),
+        re.compile(r"数量|多少(家|个(?!亿|百分点|点)|户|项|名|类|人|批|条|所|件)|(?<![第哪])几(家|个(?!亿|百分点|点)|户|项|名|类|人|批|条|所|件)"),
         re.compile(r"\d+\s*(余|多)?\s*(家|个(?!工作日|月|小时|百分点|亿)|户|项|名|类|人|批|条|所|件)"),
     ),
     "percent": (
@@ -61,9 +61,13 @@ ASKED_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"分几次|分几批|分几期|几次(给|拨|发|打)|一次性|一把|分期|分批|(怎么|如何|怎样)(拨付|拨|发放|兑付|打款)|拨付方式"),
         re.compile(r"拨付|分\S{0,8}期|一次性|分批|兑付"),
     ),
+    "plan": (  # what a body will do next (下一步怎么引导金融机构): a sentence of intent, not of what was done
+        re.compile(r"下一步|接下来|今后"),
+        re.compile(r"下一?步|今后|拟|力争|将(进一步|继续|加大|加快|持续|深化|推动|积极|不断|全力|着力|强化)"),
+    ),
     "threshold": (  # the bar to clear (设备投入多少以上才有奖励); asked through money/reward, see asked_kinds
         re.compile(r"(?!)"),  # never: see asked_kinds
-        re.compile(r"\d[\d.,]*\s*(万|亿)?元?\s*(\(含\))?\s*及?(以上|以下|以内)|(达到|不低于|至少|超过)\s*\d"),
+        re.compile(r"\d[\d.,]*\s*(万|亿)?[元%]?\s*(\(含\))?\s*及?(以上|以下|以内)|(达到?|不低于|至少|(?<!不)超过)\s*\d"),
     ),
     "doc_number": (re.compile(r"文号|发文字号|发文号|[几哪]号文"), DOC_NUMBER),
     "address": (
@@ -74,7 +78,7 @@ ASKED_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
 _ASKS_ANY_FIGURE = re.compile(r"多少|(?<![第哪])几(?![条项点批部])")  # 哪几个 asks which, not how many
 _HAS_FIGURE = re.compile(r"\d")
 _YEAR_FIGURE = re.compile(r"(19|20)\d\d\s*(年|版)")
-_ASKS_THRESHOLD = re.compile(r"多少(万元?|亿元?|元)?(以上|以下)|至少|门槛|起点|起步|达到多少|不低于多少")
+_ASKS_THRESHOLD = re.compile(r"多少(万元?|亿元?|元)?(以上|以下)|至少|门槛|起点|起步|达到多少|不低于多少|够多少|多少才(算|能|有|可|给)")
 # A sum as a condition's threshold (50万元(含)以上, 500万元以下), not a sum granted.
 _THRESHOLD = re.compile(r"\d[\d.,]*\s*(万|亿)?元?\s*(\(含\))?\s*及?(以上|以下|以内)")
 # Numbers that name something rather than state a figure: 第332号建议, 十八届二次会议, 〔2023〕3号.
@@ -82,7 +86,7 @@ _REFERENCE = re.compile(r"第\s*\d+\s*[号届次条章批]|\d+\s*届|\d+\s*次\s
 # "When was it issued / answered": about the document, not a date in its text.
 _ASKS_WRITTEN = re.compile(
     r"(印发|答复|成文|落款|发文|出台|定稿|签发)[^？?]{0,8}(哪天|什么时候|何时|日期|时间)"
-    r"|(哪天|什么时候|何时)[^？?]{0,8}(印发|答复|成文|出台|发的|定稿|签发)"
+    r"|(哪天|什么时候|何时|几月几[号日]|哪年哪月)[^？?]{0,8}(印发|答复|成文|出台|发的|定稿|签发)"
 )
 _ASKS_PUBLISHED = re.compile(r"(发布|公布|挂网)[^？?]{0,8}(哪天|什么时候|何时|日期|时间)|(哪天|什么时候|何时)[^？?]{0,8}(发布|公布)")
 _ASKS_DOC_DATE = re.compile(f"{_ASKS_WRITTEN.pattern}|{_ASKS_PUBLISHED.pattern}")
@@ -91,8 +95,8 @@ _ASKS_DOC_DATE = re.compile(f"{_ASKS_WRITTEN.pattern}|{_ASKS_PUBLISHED.pattern}"
 _META_FIELDS: list[tuple[str, re.Pattern[str]]] = [
     ("doc_number", re.compile(r"文号|发文字号|发文号|[几哪]号文")),
     ("issuer", re.compile(r"(部门|(?<!责任)单位|机关)[^,，?？]{0,6}(印发|发布|发的|出的|答复|写的|制定的|出台的)"
-                          r"|(哪个|哪级|哪家|什么)(政府|办公室|办公厅|机构)[^,，?？]{0,4}(印发|发布|发的|出的|制定)"
-                          r"|发文(机关|单位)|印发(单位|机关)|由谁(印发|发布|答复)|谁(发的|印发|发布)")),
+                          r"|(哪个|哪级|哪家|哪几个|哪些|什么)(政府|办公室|办公厅|机构|厅|局|委|部门)[^,，?？]{0,4}(印发|发布|发的|出的|制定)"
+                          r"|哪[两几2-9]家[^,，?？]{0,4}(印发|发布|发的|出的)|发文(机关|单位)|印发(单位|机关)|由谁(印发|发布|答复)|谁(发的|印发|发布)")),
     ("date", _ASKS_WRITTEN),
     ("published", _ASKS_PUBLISHED),
     ("title", re.compile(r"(文件|通知|意见|答复|办法|规定|建议)的?(全称|全名|标题|名称)|(全称|标题|全名)(是什么|叫什么)"
@@ -120,8 +124,8 @@ def metadata_phrases(text: str) -> list[str]:
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=\s*(?:年|版|年度))")
 # 2023年(的)(慈溪市)(政府)工作报告: the year names the report, delivered that year, not the year it reviews.
-_REPORT_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*年\s*(?:两份|的)?(?:慈溪市?)?(?:政府)?工作报告"
-                          r"|(?<!\d)((?:19|20)\d\d)\s*年?\s*[和与、](?=\s*(?:19|20)\d\d\s*年\s*(?:两份|的)?(?:慈溪市?)?(?:政府)?工作报告)")
+_REPORT_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*年\s*(?:两份|的)?(?:慈溪市?)?(?:政府)?(?:工作)?报告"
+                          r"|(?<!\d)((?:19|20)\d\d)\s*年?\s*[和与、](?=\s*(?:19|20)\d\d\s*年\s*(?:两份|的)?(?:慈溪市?)?(?:政府)?(?:工作)?报告)")
 # What a programme's name ends with (海鸥创新券, 科创贷, 上林英才计划): the words before it name it.
 _PROGRAMME = re.compile(r"([\u4e00-\u9fff]{2,6}?)(创新券|科技券|服务券|贷|计划|工程|基金|英才)(?![\u4e00-\u9fff]{0,1}款)")
 # A和B分别… / A与B有什么不同: a cue that two things are compared, the pair,
@@ -147,6 +151,10 @@ _PLACE = re.compile("|".join(PLACES + tuple(t + suffix for t in CIXI_TOWNS for s
 
 _OWN_PLACE = re.compile(
     rf"(我们|我司|本公司|公司|企业|单位|协会|工厂|厂)[^,，。？?]{{0,6}}(在|是|位于|注册于|注册在|落户)\s*(?:{_PLACE.pattern})")
+# A partner's place (跟宁波一所高校合作) is not the place of the rule asked about either.
+_PARTNER_PLACE = re.compile(rf"(跟|与|和|同)\s*(?:{_PLACE.pattern})[^,，。？?]{{0,4}}(高校|大学|学院|院所|研究院|科研院所|企业|公司|机构)")
+_OWN_ANY_PLACE = re.compile(r"(我们|我司|本公司|公司|企业|单位|工厂|厂)[^,，。？?]{0,6}(在|位于|注册于|注册在|落户|从)"
+                            r"[\u4e00-\u9fff]{2,4}?(?=市|省|搬|迁|过来|注册|[,，。？?])")
 _EXAMPLE_PLACES = re.compile(
     rf"(?:(?:{_PLACE.pattern})[、,，和或及]?)+(?:这种|这样|这类|之类|一类|等)")
 
@@ -205,9 +213,13 @@ class Reading:
         return bool(self.meta_fields)
 
     @property
+    def asks_cited(self) -> bool:
+        return bool(_ASKS_CITED.search(self.text))
+
+    @property
     def asks_source(self) -> bool:
         """Which document says something (…是哪份文件提出的？文号多少？)."""
-        return bool(_ASKS_SOURCE.search(self.text)) and not _ASKS_CITED.search(self.text)
+        return bool(_ASKS_SOURCE.search(self.text)) and not self.asks_cited
 
 
 # English a user may mix in, and the words the documents use for it.
@@ -220,10 +232,24 @@ _GLOSSARY = re.compile("|".join(re.escape(k) for k in GLOSSARY), re.IGNORECASE)
 _SHORT_YEAR = re.compile(r"(?<![\d.满近共超过续作干])(1[5-9]|2\d)年(?!代|以上|以内|内|间|左右|多|半|来|以来)")
 
 
+def fields_asked(text: str) -> list[str]:
+    """The metadata fields asked of the document itself: a 文号 or title
+    asked in a clause about what it cites (补充的是哪个文号的办法) is the
+    cited document's, which its text holds, and so is one asked after it
+    (补充的是哪个文件？文号多少？); one asked before it is the document's own
+    (文号是多少，补充的是哪个文件？)."""
+    cited: list[str] = []
+    for clause in re.split(r"[，,？?。；;！!]", text):
+        if cited or _ASKS_CITED.search(clause):
+            cited.append(clause)
+    return [name for name, pattern in _META_FIELDS
+            if any(not (name in ("doc_number", "title") and any(m.group(0) in c for c in cited))
+                   for m in pattern.finditer(text))]
+
+
 def read_question(question: str) -> Reading:
     text = _GLOSSARY.sub(lambda m: GLOSSARY[m.group(0).upper()], normalize(question))
     text = _SHORT_YEAR.sub(r"20\1年", text)
-    cited = _ASKS_CITED.search(text)  # the 文号 and title asked are the cited documents'
     return Reading(
         question=question,
         text=text,
@@ -231,8 +257,7 @@ def read_question(question: str) -> Reading:
         years=sorted({int(y) for y in _YEAR.findall(text)}),
         places=named_places(text),
         batches=sorted({int(b) for b in _BATCH.findall(text)}),
-        meta_fields=[name for name, pattern in _META_FIELDS if pattern.search(text)
-                     and not (cited and name in ("doc_number", "title"))],
+        meta_fields=fields_asked(text),
         parts=split_parts(text),
         documents=doc_numbers(text),
         levels=sorted(set(LEVEL.findall(text))),
@@ -277,8 +302,13 @@ def named_places(text: str) -> list[str]:
     """The places the question asks about; places given as examples (在杭州、
     上海这种大城市, 杭州等地) or saying where the asker is (我们公司是在余姚注册的)
     are not: the rule asked about is still the documents' own."""
-    text = _OWN_PLACE.sub("", _EXAMPLE_PLACES.sub("", text))
-    return sorted({_place_name(p) for p in _PLACE.findall(text)})
+    return sorted({_place_name(p) for p in _PLACE.findall(asked_place_text(text))})
+
+
+def asked_place_text(text: str) -> str:
+    """The question without places given as examples or saying where the
+    asker is (or came from: 我们是从苏州搬过来的)."""
+    return _OWN_ANY_PLACE.sub("", _OWN_PLACE.sub("", _PARTNER_PLACE.sub("", _EXAMPLE_PLACES.sub("", text))))
 
 
 def _place_name(found: str) -> str:
@@ -297,7 +327,7 @@ def asked_kinds(text: str) -> list[str]:
     text = asking
     if "date" in kinds and _ASKS_DOC_DATE.search(text):
         kinds.remove("date")
-    if _ASKS_THRESHOLD.search(text) and {"money", "reward"} & set(kinds):  # 投入多少以上才能拿: the bar, not the sum
+    if _ASKS_THRESHOLD.search(text) and ({"money", "reward"} & set(kinds) or not kinds):  # 投入多少以上才能拿: the bar
         kinds = [k for k in kinds if k not in ("money", "reward")] + ["threshold"]
     if "contact" in kinds and "who" in kinds:
         kinds.remove("who")  # 找谁: the contact person

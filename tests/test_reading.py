@@ -13,7 +13,9 @@ from assistant.normalize import normalize
 from assistant.reading import (
     GLOSSARY,
     asked_kinds,
+    asked_place_text,
     certified,
+    fields_asked,
     jurisdiction,
     metadata_phrases,
     names_year,
@@ -226,6 +228,9 @@ def test_the_registration_code_is_a_metadata_question():
     ("暂行办法哪天成文、哪天发布的？", ["date", "published"]),
     ("补充规定哪天印发的？", ["date"]),
     ("发布日期和规范性文件编号是什么？", ["published", "code"]),
+    ("政策意见是几月几号印发的？", ["date"]),
+    ("备案通知是省里哪个厅发的 落款哪天", ["issuer", "date"]),
+    ("补充规定是哪两家联合发的？", ["issuer"]),
 ])
 def test_written_and_published_dates_are_different_fields(question, fields):
     assert read_question(question).meta_fields == fields
@@ -414,3 +419,40 @@ def test_years_naming_work_reports_in_a_pair():
 def test_ascii_quotes_pair_in_order():
     reading = read_question('2018年和2021年的意见,对"3+3"产业技改项目奖励标准一样吗?"ABCT"产业范围有啥不同?')
     assert reading.quoted == ["ABCT"]  # not the stretch between "3+3" and "ABCT"
+
+
+@pytest.mark.parametrize("question, fields", [
+    # the 文号 of the document itself, asked beside what it supplements
+    ("补充规定文号是多少，补充的是哪个文件？", ["doc_number"]),
+    # the 文号 of the document it supplements: in the same clause, or asked of it after
+    ("补充的是哪个文号的科技计划项目管理办法？", []),
+    ("补充的是哪个文件？那个文件文号多少？", []),
+])
+def test_a_cited_documents_number_is_not_the_documents_own(question, fields):
+    assert fields_asked(normalize(question)) == fields
+
+
+@pytest.mark.parametrize("question, kept", [
+    ("苏州对新认定的高新技术企业奖励多少钱？", True),
+    ("我们是从苏州搬过来的企业，研发机构能奖多少？", False),
+    ("我们公司在苏州，能申请吗", False),
+])
+def test_where_the_asker_comes_from_is_not_a_place_asked_about(question, kept):
+    assert ("苏州" in asked_place_text(question)) == kept
+
+
+@pytest.mark.parametrize("question, plan", [
+    ("332号建议答复里科技局下一步要怎么引导金融机构？", True),
+    ("今后科技局怎么支持企业创新？", True),
+    ("我们打算申请研发机构，能奖多少？", False),
+])
+def test_next_steps_are_a_kind_asked(question, plan):
+    assert ("plan" in asked_kinds(question)) == plan
+
+
+@pytest.mark.parametrize("text, held", [
+    ("下步，市科技局将进一步立足于靠前服务", True),
+    ("现将有关意见答复如下", False),
+])
+def test_a_sentence_of_intent_provides_next_steps(text, held):
+    assert provides(text, "plan") == held

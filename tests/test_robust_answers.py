@@ -60,6 +60,26 @@ def test_another_place_is_refused_with_the_nearest_passage_marked(policy_assista
         assert c.quote in answer.text
 
 
+def test_a_city_no_document_names_is_refused_not_answered_with_cixis_rule(policy_assistant):
+    answer = policy_assistant.ask("苏州对新认定的高新技术企业奖励多少钱？")
+    assert answer.refused and "没有关于苏州" in answer.text, answer.text
+
+
+def test_a_kind_of_programme_no_document_names_is_refused(policy_assistant):
+    answer = policy_assistant.ask("慈溪科技创新券每家企业一年最多能用多少额度？")
+    assert answer.refused and "创新券" in answer.text, answer.text
+
+
+def test_a_list_only_cited_by_its_title_is_refused(policy_assistant):
+    answer = policy_assistant.ask("2025年度慈溪市产业创新服务综合体认定名单里都有哪些综合体？")
+    assert answer.refused and "原文仅提及《" in answer.text, answer.text
+
+
+def test_next_steps_are_answered_from_a_sentence_of_intent(policy_assistant):
+    answer = policy_assistant.ask("190号建议答复里科技局下一步打算怎么做")
+    assert not answer.refused and "下步" in answer.text, answer.text
+
+
 def test_a_year_the_documents_do_not_cover_is_refused(policy_assistant):
     answer = policy_assistant.ask("2022年慈溪对数字经济制造业企业营收每增100万元奖励多少？")
     assert answer.refused and "2022年" in answer.text and "仅供参考" in answer.text
@@ -300,6 +320,15 @@ def test_a_quoted_typo_is_corrected_like_an_unquoted_one(policy_assistant):
     # a figure asked with the document's metadata
     ("2024年度浙江省科技型中小企业一共备案了多少家？这个备案通知是哪个部门发的？", ["21947家", "浙江省经济和信息化厅"]),
     ("2015年度浙江省科技型中小企业备案了几家？文号是啥", ["8536家", "浙科发高〔2016〕28号"]),
+    # the date asked as 几月几号, the issuer as 哪个厅 (both fields answered)
+    ("慈溪２０２４年产业高质量发展政策意见是几月几号印发的？", ["2024年8月1日"]),
+    ("2024年度浙江省科技型中小企业备案通知是省里哪个厅发的 落款哪天", ["浙江省经济和信息化厅", "2024年12月31日"]),
+    # its own 文号 asked beside the document it supplements
+    ("关于《慈溪市科技计划项目管理办法（修订）》的补充规定文号是多少，补充的是哪个文件？", ["慈科〔2023〕3号", "慈科〔2021〕39号"]),
+    # each year of a comparison of two versions gets its own sentence
+    ("2018版和2021版政策里“ABCT”产业范围有什么不同？", ["云计算、物联网产业等", "军民融合、航天航空产业"]),
+    # a work report named by a short year (17年報告) holds the year it reviews
+    ("17年報告裡 2016年固定資産投資多少", ["807.78亿元"]),
 ])
 def test_answered_with_every_fact(policy_assistant, question, facts):
     answer = policy_assistant.ask(question)
