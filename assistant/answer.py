@@ -45,6 +45,7 @@ _BOUND = re.compile(r"(\d+(?:\.\d+)?)\s*(万|亿)?(?:元)?(%)?\s*(?:\(含\))?\s*
 # A threshold passed or neared, not the figure itself: 突破2000亿元, 超过“千亿”.
 _PASSED = re.compile(r"(突破|超过|超|逾|接近|近)\s*[“\"]?\s*\d[\d.,]*\s*(万|亿)?\s*[”\"]?\s*(元)?")
 _NAMED_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=年)")
+_CITED_TITLE = re.compile(r"《[^》]*》")
 _MIN_GAIN = 0.12  # a further sentence must cover this share of the facets' weight
 _MIN_FIT = 0.2  # … and be this likely to answer, by the sentence model
 _OTHER_SOURCE = 0.7  # a sentence of another document counts this much of its gain
@@ -142,8 +143,10 @@ def reported_years(reading: Reading, passages: list[Passage]) -> dict[int, str]:
 def reports_earlier_years(text: str, year: str) -> bool:
     """Does the (normalised) sentence name only years before ``year``
     (2021年全市实现… for a question about 2022)? It reports on those. One
-    that also speaks of 今年 speaks of its own document's year as well."""
-    named = _NAMED_YEAR.findall(text)
+    that also speaks of 今年 speaks of its own document's year as well; a
+    year in the title of a document it cites (参照《关于…2024年度…的通知》)
+    dates that document only."""
+    named = _NAMED_YEAR.findall(_CITED_TITLE.sub("", text))
     return bool(named) and all(found < year for found in named) and "今年" not in text
 
 

@@ -18,6 +18,7 @@ from .normalize import normalize
 from .reading import DOC_NUMBER, LEVEL, Reading, jurisdiction, provides
 from .retrieval import Passage
 from .sentences import Sentence
+from .similar import written_form
 
 _KIND_NAMES = {
     "money": "具体金额", "reward": "具体的奖补标准", "date": "具体日期", "count": "具体数量", "percent": "具体比例",
@@ -27,6 +28,9 @@ _KIND_NAMES = {
 
 _LEAD_IN_CHARS = 40  # how far before a sentence its lead-in is read
 # "What document is 慈政办发〔2024〕57号": a sentence citing it by number answers that.
+_NOW = {"今年", "去年", "明年", "当年", "近年", "目前", "现在", "今后"}  # the asked year, in words
+_QUOTE_MARKS = re.compile(r"[‘’“”\"'「」『』]")
+_ASKED_NUMBER = re.compile(r"几|多少")
 _ASKS_WHICH_DOCUMENT = re.compile(r"(什么|哪个|哪份|哪一个)文件|全称|全名|名称|标题|叫什么")
 
 
@@ -41,12 +45,21 @@ def unmet(reading: Reading, passages: list[Passage], choice: Choice, names: Sequ
                 if not any(name in s.norm or name in context_of(passages[s.passage_rank])
                            or name in _lead_in(s, passages[s.passage_rank]) for s in choice.sentences)]
     missing += [f"关于“{phrase}”的这项内容" for phrase in reading.quoted if phrase not in names
-                and not any(phrase in normalize(passages[s.passage_rank].chunk.text) for s in choice.sentences)]
+                and not any(says_phrase(phrase, normalize(passages[s.passage_rank].chunk.text)) for s in choice.sentences)]
     missing += [f"{document}文件中的这项内容" for document in reading.documents
                 if not any(document.names(passages[s.passage_rank].chunk.meta.doc_number)
                            or (_ASKS_WHICH_DOCUMENT.search(reading.text) and document.quoted_in(s.norm))
                            for s in choice.sentences)]
     return missing
+
+
+def says_phrase(phrase: str, text: str) -> bool:
+    """Does the (normalised) text hold a phrase the question quotes,
+    whatever quote marks either uses (健全‘企业认定、政府认账’机制 for
+    健全“企业认定、政府认账”机制), a number it asks for (“产业几条”)
+    standing for any number (产业18条)?"""
+    parts = [re.escape(part) for part in _ASKED_NUMBER.split(_QUOTE_MARKS.sub("", phrase))]
+    return bool(re.search(r"\d+".join(parts), _QUOTE_MARKS.sub("", text)))
 
 
 def of_the_asked_time(reading: Reading, passages: list[Passage], sentences: list[Sentence],
@@ -55,7 +68,8 @@ def of_the_asked_time(reading: Reading, passages: list[Passage], sentences: list
     others come from a document of another time (a 2021 heading beside the
     2023 clause asked about): those about the asked year, unless the others
     hold a word of the question (``words``) they lack: then the asked year's
-    text does not say it, all stay, and the refusal says so."""
+    text does not say it, all stay, and the refusal says so. An abbreviation
+    the kept ones spell out (高企: 高新技术企业) is said; 今年 is the asked year."""
     if not reading.years or not sentences:
         return sentences
     best = max(sentences, key=lambda s: s.fit)
@@ -66,7 +80,8 @@ def of_the_asked_time(reading: Reading, passages: list[Passage], sentences: list
     # …that the kept ones' documents do not say of themselves (浙江省人民政府…意见 is the 省政府 one)
     said = " ".join(f"{s.norm} {context_of(passages[s.passage_rank])} {_short_issuer(passages[s.passage_rank])}"
                     for s in kept)
-    return sentences if any(w in dropped and w not in said for w in words) else kept
+    lacking = [w for w in words if w in dropped and w not in said and written_form(w) not in said and w not in _NOW]
+    return sentences if lacking else kept
 
 
 def _lead_in(sentence: Sentence, passage: Passage) -> str:
@@ -76,8 +91,9 @@ def _lead_in(sentence: Sentence, passage: Passage) -> str:
 
 
 def _short_issuer(passage: Passage) -> str:
-    """The issuer as people shorten it: 浙江省人民政府 → 浙江省政府 (省政府)."""
-    return passage.chunk.meta.issuer.replace("人民政府", "政府")
+    """The issuer as people shorten it: 浙江省人民政府 → 浙江省政府 (省政府),
+    慈溪市科学技术局 → 慈溪市科技局."""
+    return passage.chunk.meta.issuer.replace("人民政府", "政府").replace("科学技术", "科技")
 
 
 def _unmet_scope(reading: Reading, passages: list[Passage], choice: Choice) -> list[str]:

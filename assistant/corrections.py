@@ -112,6 +112,15 @@ def _splits_a_word(text: str, start: int, typed: str, is_word: Callable[[str], b
     return is_word(text[start - 1 : start + 1])
 
 
+def _ends_inside_a_word(text: str, start: int, typed: str, is_word: Callable[[str], bool] | None) -> bool:
+    """Likewise at the end: 创新合 of 科技创新合作 is no term, so 创新和 is
+    not a typo of it."""
+    end = start + len(typed)
+    if is_word is None or end >= len(text) or text[end - 1] == typed[-1]:
+        return False
+    return is_word(text[end - 1 : end + 1])
+
+
 def _sounds_like(typed: str, texts: list[str], is_word: Callable[[str], bool] | None = None) -> str | None:
     from rapidfuzz.distance import Levenshtein
 
@@ -124,6 +133,7 @@ def _sounds_like(typed: str, texts: list[str], is_word: Callable[[str], bool] | 
             if len(candidate) < size or candidate == typed or not _CJK_RUN.fullmatch(candidate):
                 continue
             if sounds[i : i + size] == target and Levenshtein.distance(candidate, typed) <= size // 3 \
-                    and not _only_particles(typed, candidate) and not _splits_a_word(text, i, typed, is_word):
+                    and not _only_particles(typed, candidate) and not _splits_a_word(text, i, typed, is_word) \
+                    and not _ends_inside_a_word(text, i, typed, is_word):
                 return candidate
     return None

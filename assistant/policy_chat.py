@@ -37,6 +37,9 @@ _ASKS_CLAUSE = re.compile(r"奖励|奖|补助|补贴|资助|标准|多少|怎么
 # 能拿多少运营补贴: one named benefit, which one clause answers, not a profile to match.
 _NAMED_BENEFIT = re.compile(r"多少[\u4e00-\u9fff]{1,4}(?:补贴|补助|资助|奖励|奖金|经费)")
 _YEAR = re.compile(r"(20\d\d)\s*(?:年|版)")
+# A question about one text (政府工作报告里出台了哪些政策, 是哪个文件规定的、文号多少) is
+# answered from that text and its metadata, not from the support items.
+_ABOUT_A_TEXT = re.compile(r"工作报告|报告里|答复|文号|(哪个|哪份|什么)文件|出自")
 _PLACES = [
     (re.compile(r"宁波市级|宁波市政府|宁波市出台|宁波的政策"), "宁波市"),
     (re.compile(r"浙江省级|省级政策|浙江省政策|省政府"), "浙江省"),
@@ -66,6 +69,8 @@ def policy_answer(
 ) -> Answer | None:
     """The answer from the support items, or None for the usual path."""
     query = resolve_follow_up(question, history)
+    if _ABOUT_A_TEXT.search(query):
+        return None
     if not (_ASKS_MATCH.search(query) or _ASKS_LIST.search(query) or any(p.search(query) for p in _TOPICS.values())):
         return None
     catalog = load_catalog(settings)
@@ -158,7 +163,7 @@ def _profile_answer(query: str, scope: _Scope) -> tuple[str, list[SupportItem]] 
         return None
     fields = parse_description(query)
     telling = [k for k in fields if k != "town"]  # what kind of enterprise it is, not where
-    wide = "哪些" in query or "什么政策" in query
+    wide = bool(_ASKS_LIST.search(query)) or "什么政策" in query  # not 钱能用在哪些地方
     if not telling or not (_SELF.search(query) or (len(telling) >= 2 and not _NAMED_BENEFIT.search(query)) or wide):
         return None
     try:

@@ -392,8 +392,9 @@ class Assistant:
         for name, words in programme_names(reading.text):
             last = cut_words(words)[-1]  # the word right before 创新券/计划: the programme's own name
             kind = name[len(words):]  # 创新券, 贷: a kind of programme the documents may not know at all
-            if any(name in known or known in name for known in learnt):
-                continue
+            if any(name in known or known in name for known in learnt) \
+                    or any(self.keywords.known(name[i:].lower()) for i in range(len(words) - 1)):
+                continue  # 客户问科创贷: the documents' 科创贷, asked about in a run of words
             if (len(last) > 1 and not _QUESTION_WORD.search(last) and not self.keywords.known(last.lower())) \
                     or not all(self.keywords.known(w) for w in tokenize(kind)):
                 found.append(name)

@@ -109,7 +109,7 @@ _META_FIELDS: list[tuple[str, re.Pattern[str]]] = [
 # "Which documents was it based on, give their 文号": the 文号 of the
 # documents it cites, which its text holds, not its own.
 _ASKS_CITED = re.compile(r"(依据|根据|依照|按照|参照|引用|援引|贯彻|落实|融入)[^？?。]{0,24}(哪|什么)|补充的是(哪|什么)"
-                         r"|(依据|根据|依照|参照|引用|援引)的?《|补充的[\u4e00-\u9fff]{0,3}(文件|办法|规定)"
+                         r"|(依据|根据|依照|参照|引用|援引)的?《|补充的[\u4e00-\u9fff]{0,3}(文件|办法|规定|《)"
                          r"|对(哪|什么)[^？?。]{0,10}(补充|修订)"
                          r"|[按照](哪|什么)(个|份)?(文件|办法|通知|规定|意见)")
 _ASKS_SOURCE = re.compile(r"(出自)?(哪份|哪个|哪一份|哪一个|什么)(文件|政策|报告|通知|意见|办法|方案|答复)|出自(哪|什么)")
@@ -123,8 +123,8 @@ def metadata_phrases(text: str) -> list[str]:
 
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=\s*(?:年|版|年度))")
-# 2023年(的)(慈溪市)(政府)工作报告: the year names the report, delivered that year, not the year it reviews.
-_REPORT_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*年\s*(?:两份|的)?(?:慈溪市?)?(?:政府)?(?:工作)?报告"
+# 2023年(2月)(的)(慈溪市)(政府)工作报告: the year names the report, delivered that year, not the year it reviews.
+_REPORT_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*年\s*(?:\d{1,2}\s*月份?\s*)?(?:两份|的)?(?:慈溪市?)?(?:政府)?(?:工作)?报告"
                           r"|(?<!\d)((?:19|20)\d\d)\s*年?\s*[和与、](?=\s*(?:19|20)\d\d\s*年\s*(?:两份|的)?(?:慈溪市?)?(?:政府)?(?:工作)?报告)")
 # What a programme's name ends with (海鸥创新券, 科创贷, 上林英才计划): the words before it name it.
 _PROGRAMME = re.compile(r"([\u4e00-\u9fff]{2,6}?)(创新券|科技券|服务券|贷|计划|工程|基金|英才)(?![\u4e00-\u9fff]{0,1}款)")

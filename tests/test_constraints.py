@@ -4,8 +4,10 @@ here from real sentences of the corpus. Fast (no model, no index): the
 mutation run of constraints.py uses this file alone."""
 from __future__ import annotations
 
-from assistant.answer import Choice
-from assistant.constraints import cut_off, near_miss, unmet
+import pytest
+
+from assistant.answer import Choice, reports_earlier_years
+from assistant.constraints import cut_off, near_miss, says_phrase, unmet
 from assistant.documents import Answer, Chunk, Citation, DocMeta
 from assistant.normalize import normalize
 from assistant.reading import read_question
@@ -234,3 +236,22 @@ def test_cut_off_quotes_the_cut_sentence_with_its_source():
     assert answer.text == ("现有文件（慈溪市科学技术局，2022年6月22日）是节选，相关条款在此处被截断，无法确认完整内容，"
                            "为避免误导不作推测。截断处原文：后续资金按20%、20%[1]")
     assert answer.citations == [citation()]
+
+
+@pytest.mark.parametrize("phrase, text, said", [
+    ("健全‘企业认定、政府认账’机制", "3.健全“企业认定、政府认账”机制。", True),  # other quote marks
+    ("产业几条", "精准出台稳进提质“产业18条”", True),  # a number asked stands for any number
+    ("产业几条", "出台产业政策", False),
+    ("先投后贷", "通过先投后贷、先贷后投", True),
+])
+def test_a_quoted_phrase_is_found_whatever_its_quote_marks(phrase, text, said):
+    assert says_phrase(phrase, normalize(text)) == said
+
+
+@pytest.mark.parametrize("text, year, earlier", [
+    ("2021年全市实现科技支出8.86亿元", "2022", True),
+    # a year in the title of a document cited dates that document only
+    ("其他申报要求参照《关于组织开展2024年度慈溪市产业创新服务综合体和企业创新联合体申报工作的通知》执行", "2025", False),
+])
+def test_a_sentence_naming_only_earlier_years_reports_on_them(text, year, earlier):
+    assert reports_earlier_years(normalize(text), year) == earlier

@@ -85,6 +85,12 @@ def test_a_candidate_starting_inside_a_word_of_the_text_is_no_term():
     assert _sounds_like("科创代", ["推出科创贷等金融产品"]) == "科创贷"  # a real typo still is
 
 
+def test_a_candidate_ending_inside_a_word_of_the_text_is_no_term():
+    # 创新和 (科技创新和产业创新) sounds like 创新合, the head of 科技创新合作: no term either.
+    assert _sounds_like("创新和", ["加强科技创新合作"], is_word) is None
+    assert _sounds_like("科创代", ["推出科创贷等金融产品"], is_word) == "科创贷"  # same last character as written
+
+
 def test_candidates_must_be_chinese_of_the_full_length_and_not_the_word_itself():
     assert _sounds_like("英才啊", ["上林英才"]) is None  # runs off the end of the text
     assert _sounds_like("甬易办", ["甬易办"]) is None  # the same word: nothing to correct

@@ -273,6 +273,7 @@ def test_who_issued_and_when_in_everyday_words(question, fields):
     ("2023年政府工作报告说慈溪地区生产总值多少？", [2023], [2023]),
     ("2023年慈溪政府工作报告里，2022年地区生产总值是多少？", [2022, 2023], [2023]),
     ("慈溪2023年全年地区生产总值是多少？", [2023], []),
+    ("2023年2月慈溪政府工作报告里，兑付惠企政策资金多少？", [2023], [2023]),  # named by year and month
 ])
 def test_a_year_naming_a_work_report_is_told_apart(question, years, report_years):
     reading = read_question(question)
@@ -427,6 +428,7 @@ def test_ascii_quotes_pair_in_order():
     # the 文号 of the document it supplements: in the same clause, or asked of it after
     ("补充的是哪个文号的科技计划项目管理办法？", []),
     ("补充的是哪个文件？那个文件文号多少？", []),
+    ("慈科〔2023〕3号补充的那个《慈溪市科技计划项目管理办法(修订)》原文号是多少？", []),
 ])
 def test_a_cited_documents_number_is_not_the_documents_own(question, fields):
     assert fields_asked(normalize(question)) == fields

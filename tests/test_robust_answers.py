@@ -329,6 +329,23 @@ def test_a_quoted_typo_is_corrected_like_an_unquoted_one(policy_assistant):
     ("2018版和2021版政策里“ABCT”产业范围有什么不同？", ["云计算、物联网产业等", "军民融合、航天航空产业"]),
     # a work report named by a short year (17年報告) holds the year it reviews
     ("17年報告裡 2016年固定資産投資多少", ["807.78亿元"]),
+    # a quoted phrase in other quote marks, and one asking a number (“产业几条”)
+    ("宁波市关于科技创新与产业创新深度融合的若干意见第3条“健全‘企业认定、政府认账’机制”，原文具体是怎么写的？", ["人才自主认定权"]),
+    # a year in the title of a cited document dates that document only
+    ("2025年创新联合体补充申报的通知说“其他申报要求参照”某个文件执行，是哪个文件、文号多少？", ["慈科〔2024〕53号"]),
+    # a programme name run into other words (客户问科创代) is the documents' 科创贷
+    ("客戶問科創代那个“先投后带”是怎么回事，跟企業签协议有幾種方式？", ["先投后贷、先贷后投、投贷结合"]),
+    # 高企 and 今年 are said by the asked year's sentence: other years' sentences go, no refusal
+    ("科技局2025年高企打算新增多少家？总量要冲到多少？客户想知道今年好不好评", ["新增120家", "总量超1120家"]),
+    # a work report named by year and month; a question about one text is not a list of policy items
+    ("2023年2月慈溪政府工作报告里，出台了哪些稳经济系列政策（几条）？兑付惠企政策资金多少？", ["稳链纾困35条", "10.7亿元"]),
+    ("“每增100万元最高奖励500元”这个数字经济制造业的奖励，是哪个文件规定的？文号是多少，哪天印发的？", ["慈政办发〔2025〕20号"]),
+    # 哪些 alone (钱能用在哪些地方) asks for no list of policies
+    ("慈溪智能家电产业创新服务综合体每年最多能拿多少运营经费补贴？这笔钱能用在哪些地方，比如人员工资能不能报？",
+     ["最高不超过50万元", "专职人员薪酬"]),
+    # the 文号 of the document supplemented (补充的那个《…》), the issuers of the supplement
+    ("客户要引用：慈科〔2023〕3号补充的那个《慈溪市科技计划项目管理办法(修订)》原文号是多少？补充规定是哪几个部门联合发的？",
+     ["慈科〔2021〕39号", "慈溪市财政局"]),
 ])
 def test_answered_with_every_fact(policy_assistant, question, facts):
     answer = policy_assistant.ask(question)
