@@ -82,7 +82,7 @@ def cut_words(text: str) -> list[str]:
 
 # Words jieba's dictionary tags as places that name no place a rule is for.
 _NOT_PLACES = {"东西", "东方", "西方", "南方", "北方", "大陆", "内地", "海外", "本地", "当地", "外地", "各地", "异地",
-               "中华", "华夏", "浙大", "北大", "清华", "复旦"}
+               "中华", "华夏", "浙大", "北大", "清华", "复旦", "镇里", "村里", "市里", "区里", "县里", "省里", "城里", "乡里"}
 
 
 def place_words(text: str) -> list[str]:

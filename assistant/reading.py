@@ -33,7 +33,8 @@ ASKED_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}-\d{2}-\d{2}|\d{4}\s*年\s*\d{1,2}\s*月"),
     ),
     "count": (
-        re.compile(r"数量|多少(家|个(?!亿|百分点|点)|户|项|名|类|人|批|条|所|件)|(?<![第哪])几(家|个(?!亿|百分点|点)|户|项|名|类|人|批|条|所|件)"),
+        re.compile(r"数量|多少(家|个(?!亿|百分点|点)|户|项|名|类|人|批|条|所|件)"
+                   r"|(?<![第哪他])几(家|个(?!亿|百分点|点)|户|项|名|类|人|批|条|所|件)(?!分别|各)"),  # 其他几类分别多少: amounts
         re.compile(r"\d+\s*(余|多)?\s*(家|个(?!工作日|月|小时|百分点|亿)|户|项|名|类|人|批|条|所|件)"),
     ),
     "percent": (
@@ -86,7 +87,7 @@ _REFERENCE = re.compile(r"第\s*\d+\s*[号届次条章批]|\d+\s*届|\d+\s*次\s
 # "When was it issued / answered": about the document, not a date in its text.
 _ASKS_WRITTEN = re.compile(
     r"(印发|答复|成文|落款|发文|出台|定稿|签发)[^？?]{0,8}(哪天|什么时候|何时|日期|时间)"
-    r"|(哪天|什么时候|何时|几月几[号日]|哪年哪月)[^？?]{0,8}(印发|答复|成文|出台|发的|定稿|签发)"
+    r"|(哪天|什么时候|何时|几月几[号日]|哪年哪月)[^？?]{0,8}(印发|答复|成文|出台|发的|定稿|签发|[作做]的|[作做]报告)"
 )
 _ASKS_PUBLISHED = re.compile(r"(发布|公布|挂网)[^？?]{0,8}(哪天|什么时候|何时|日期|时间)|(哪天|什么时候|何时)[^？?]{0,8}(发布|公布)")
 _ASKS_DOC_DATE = re.compile(f"{_ASKS_WRITTEN.pattern}|{_ASKS_PUBLISHED.pattern}")
@@ -101,7 +102,7 @@ _META_FIELDS: list[tuple[str, re.Pattern[str]]] = [
     ("published", _ASKS_PUBLISHED),
     ("title", re.compile(r"(文件|通知|意见|答复|办法|规定|建议)的?(全称|全名|标题|名称)|(全称|标题|全名)(是什么|叫什么)"
                          r"|(哪次|哪一次|什么)(会议|大会|人代会)上|报告人|(谁|哪位)(作|做)的(报告)?")),
-    ("validity", re.compile(r"(还)?有效(吗|性)|废止|失效|被替代|现行")),
+    ("validity", re.compile(r"(还)?有效的?(吗|性|不)|是否有效|废止|失效|被替代|现行")),
     ("code", re.compile(r"规范性文件(统一)?(编号|登记号|代码)|文件编号")),
     ("completeness", re.compile(r"全文吗|是全文|完整的?吗|是不是(全文|完整)|节选|摘录|不完整|断在|断掉|截断|停在哪")),
 ]
@@ -123,6 +124,8 @@ def metadata_phrases(text: str) -> list[str]:
 
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=\s*(?:年|版|年度))")
+# 2020年…与2019年相比: the year before the one asked, which 与上一年 and 同比 speak of.
+_BASE_YEAR = re.compile(r"(?:与|比|较)\s*((?:19|20)\d\d)\s*年")
 # 2023年(2月)(的)(慈溪市)(政府)工作报告: the year names the report, delivered that year, not the year it reviews.
 _REPORT_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*年\s*(?:\d{1,2}\s*月份?\s*)?(?:两份|的)?(?:慈溪市?)?(?:政府)?(?:工作)?报告"
                           r"|(?<!\d)((?:19|20)\d\d)\s*年?\s*[和与、](?=\s*(?:19|20)\d\d\s*年\s*(?:两份|的)?(?:慈溪市?)?(?:政府)?(?:工作)?报告)")
@@ -247,6 +250,15 @@ def fields_asked(text: str) -> list[str]:
                    for m in pattern.finditer(text))]
 
 
+def asked_years(text: str) -> list[int]:
+    """The years the (normalised) question names, except a year it
+    compares the one after with (二〇二〇年…与二〇一九年相比有无增长): the
+    sentence answering says 与上一年 or 同比, not that year."""
+    years = {int(y) for y in _YEAR.findall(text)}
+    base = {int(y) for y in _BASE_YEAR.findall(text)}
+    return sorted(y for y in years if not (y in base and y + 1 in years))
+
+
 def read_question(question: str) -> Reading:
     text = _GLOSSARY.sub(lambda m: GLOSSARY[m.group(0).upper()], normalize(question))
     text = _SHORT_YEAR.sub(r"20\1年", text)
@@ -254,7 +266,7 @@ def read_question(question: str) -> Reading:
         question=question,
         text=text,
         kinds=asked_kinds(text),
-        years=sorted({int(y) for y in _YEAR.findall(text)}),
+        years=asked_years(text),
         places=named_places(text),
         batches=sorted({int(b) for b in _BATCH.findall(text)}),
         meta_fields=fields_asked(text),

@@ -4,7 +4,7 @@ incremental refresh equal to a fresh build, and the token cache."""
 import pytest
 
 from assistant.documents import Chunk, DocMeta
-from assistant.keyword import KeywordIndex, TokenCache, tokenize
+from assistant.keyword import KeywordIndex, TokenCache, place_words, tokenize
 
 TEXTS = {
     "a": "上林英才项目资助资金分三次拨付，分别为20%、20%、30%。",
@@ -72,3 +72,8 @@ def test_token_cache_returns_what_jieba_returns(cache, tmp_path):
     assert first == [tokenize(t) for t in texts]
     again = TokenCache(tmp_path / "tokens.sqlite").tokens(texts)  # a new process would read these
     assert again == first
+
+
+def test_place_words_are_places_jieba_tags_but_not_generic_ones():
+    assert "苏州" in place_words("苏州对新认定的高新技术企业奖励多少钱")
+    assert place_words("镇里行业协会想去争取运营依托单位") == []

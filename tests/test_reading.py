@@ -14,6 +14,7 @@ from assistant.reading import (
     GLOSSARY,
     asked_kinds,
     asked_place_text,
+    asked_years,
     certified,
     fields_asked,
     jurisdiction,
@@ -458,3 +459,28 @@ def test_next_steps_are_a_kind_asked(question, plan):
 ])
 def test_a_sentence_of_intent_provides_next_steps(text, held):
     assert provides(text, "plan") == held
+
+
+@pytest.mark.parametrize("question, years", [
+    ("2020年一般公共预算收入多少，与2019年相比有无增长？", [2020]),  # the base year: 与上一年
+    ("2018年和2021年的意见相比多了什么", [2018, 2021]),  # two years compared, not a base
+    ("2022年比2020年多了几家", [2020, 2022]),  # not the year before
+])
+def test_a_year_compared_with_the_year_after_is_not_asked(question, years):
+    assert asked_years(normalize(question)) == years
+
+
+@pytest.mark.parametrize("question, kinds", [
+    ("一次性奖励是不是10万元？其他几类分别多少？", ["figure"]),  # amounts per kind, not how many kinds
+    ("分哪几类？一共几类？", ["count"]),
+])
+def test_several_kinds_each_asked_an_amount_is_no_count(question, kinds):
+    assert asked_kinds(normalize(question)) == kinds
+
+
+@pytest.mark.parametrize("question, fields", [
+    ("那份政府工作报告是哪天、在哪次会议上作的？", ["date", "title"]),
+    ("这个政策意见现在还是有效的吗？", ["validity"]),
+])
+def test_more_everyday_metadata_asks(question, fields):
+    assert read_question(question).meta_fields == fields

@@ -346,6 +346,12 @@ def test_a_quoted_typo_is_corrected_like_an_unquoted_one(policy_assistant):
     # the 文号 of the document supplemented (补充的那个《…》), the issuers of the supplement
     ("客户要引用：慈科〔2023〕3号补充的那个《慈溪市科技计划项目管理办法(修订)》原文号是多少？补充规定是哪几个部门联合发的？",
      ["慈科〔2021〕39号", "慈溪市财政局"]),
+    # the year compared with (与二〇一九年相比) is the 上一年 of the answer
+    ("二〇二〇年慈溪全市一般公共预算收入总额是多少，与二〇一九年相比有无增长？", ["200.5亿元", "与上一年基本持平"]),
+    # 其他几类分别多少 asks the amounts, not how many kinds
+    ("余姚市对当年获评或复核通过浙江省“隐形冠军”培育企业的，一次性奖励额度是不是十万元？其他几类分别多少？", ["50万元、10万元"]),
+    # 镇里 is no place asked about
+    ("镇里行业协会想去争取智能家电产业创新服务综合体的运营依托单位，协会有没有优先？", ["优先考虑行业协会"]),
 ])
 def test_answered_with_every_fact(policy_assistant, question, facts):
     answer = policy_assistant.ask(question)
