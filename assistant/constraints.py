@@ -27,10 +27,10 @@ _KIND_NAMES = {
 }
 
 _LEAD_IN_CHARS = 40  # how far before a sentence its lead-in is read
-# "What document is 慈政办发〔2024〕57号": a sentence citing it by number answers that.
 _NOW = {"今年", "去年", "明年", "当年", "近年", "目前", "现在", "今后"}  # the asked year, in words
 _QUOTE_MARKS = re.compile(r"[‘’“”\"'「」『』]")
-_ASKED_NUMBER = re.compile(r"几|多少")
+_ASKED_NUMBER = re.compile(r"几|多少")  # inside a quoted phrase (“产业几条”): any number
+# "What document is 慈政办发〔2024〕57号": a sentence citing it by number answers that.
 _ASKS_WHICH_DOCUMENT = re.compile(r"(什么|哪个|哪份|哪一个)文件|全称|全名|名称|标题|叫什么")
 
 
