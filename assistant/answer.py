@@ -27,7 +27,7 @@ from cn2an import an2cn
 from .decision import LinearModel
 from .documents import Answer, Citation
 from .normalize import normalize
-from .reading import ASKED_KINDS, DOC_NUMBER, Reading, provides
+from .reading import ASKED_KINDS, DOC_NUMBER, Reading, asks_cited, provides
 from .retrieval import Passage
 from .sentences import Sentence
 from .versions import Supersession
@@ -38,7 +38,7 @@ _KIND_WEIGHT = 1.5  # an asked kind weighs as much as this many average words
 _YEAR_WEIGHT = 3.0  # a named year this many: a comparison's other year must be quoted
 # An amount a question states, not a bound it asks about (60万元, not 50万元以上), and
 # the words saying it falls short of one (不到50万).
-_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(万|亿)")
+_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*[来多余几]?\s*(万|亿)")  # 30来万: about 30万
 _SHORT_OF = re.compile(r"(不到|不足|低于|少于|未满|未达到?|没到|没有到|没达到)\s*$")
 # 50万元(含)以上 / 50万元以下 / 15%以上: a figure and the side of it a rule covers.
 _BOUND = re.compile(r"(\d+(?:\.\d+)?)\s*(万|亿)?(?:元)?(%)?\s*(?:\(含\))?\s*及?(以上|以下|以内)")
@@ -57,7 +57,7 @@ _DEADLINE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日[^。�
 # Lines of a document's head that answer nothing: its addressees, its bare
 # 文号, and the web page's information block (发布日期:… 信息来源:…), whose
 # facts the metadata answers give.
-_ADDRESSEES = re.compile(r"\s*各[^。；;]{1,200}[:：]\s*$")
+_ADDRESSEES = re.compile(r"\s*(?:[^\n。]*\n\s*)?各[^。；;\n]{1,200}[:：]\s*$")  # 各有关单位:, maybe under the title line
 _SALUTATION = re.compile(r"\s*[\u4e00-\u9fff]{2,4}(代表|委员|同志|先生|女士)\s*[:：]\s*$")
 _CONTACT_LINE = re.compile(r"\s*(联系(人|电话|方式|地址|邮箱)|(通讯)?地址|邮编|邮政编码|传真|咨询电话)\s*[:：]")
 _CONTACT_SPAN = 80  # characters between lines of one contact block
@@ -181,6 +181,8 @@ class Candidates:
     compared: list[str] = field(default_factory=list)  # the word naming each thing compared (see ``distinguishing``)
     many: bool = False  # the question asks for several things (哪些条件, 分哪几类): a list is quoted whole
     listed: Facet | None = None  # the word for what such a list is of (条件), see ``_LISTED``
+    names: list[str] = field(default_factory=list)  # programme names the question uses (“3+3”): the answer names them
+    reports: dict[int, int] = field(default_factory=dict)  # passage rank → year of the work report the question names
 
     @cached_property
     def closest(self) -> float:
@@ -225,12 +227,15 @@ class Candidates:
 
 
 def candidates(reading: Reading, passages: list[Passage], sentences: list[Sentence], idf: IDF,
-               words: list[str], model: LinearModel, part_words: list[list[str]] | None = None) -> Candidates:
+               words: list[str], model: LinearModel, part_words: list[list[str]] | None = None,
+               names: Sequence[str] = ()) -> Candidates:
     """The facets of the question (and of each of its parts, given by their
     words), and each sentence scored by ``model``."""
     parts = [_part_facets(text, words_, idf) for text, words_ in zip(reading.parts, part_words or [])]
     found = Candidates(facets(reading, words, idf), {i: context_of(p) for i, p in enumerate(passages)}, sentences,
-                       reported_years(reading, passages), [p for p in parts if p])
+                       reported_years(reading, passages), [p for p in parts if p], names=list(names),
+                       reports={i: p.chunk.meta.year for i, p in enumerate(passages)
+                                if p.chunk.meta.year in reading.report_years})
     for sentence in sentences:
         sentence.fit = model.probability(found.features(sentence, passages[sentence.passage_rank]))
     for sentence in _named_articles(reading, passages, sentences):
@@ -325,6 +330,8 @@ def _named_articles(reading: Reading, passages: list[Passage], sentences: list[S
 
 def _part_facets(text: str, words: list[str], idf: IDF) -> list[Facet]:
     kinds = [kind for kind, (asks, _) in ASKED_KINDS.items() if asks.search(text)]
+    if asks_cited(text) and "doc_number" not in kinds:
+        kinds.append("doc_number")  # 补充的是哪个文件: the sentence naming it with its 文号
     heaviest = max((idf(w) for w in words), default=1.0)
     return [Facet(f"w:{w}", idf(w)) for w in dict.fromkeys(words) if idf(w) > 0] + [
         Facet(f"k:{k}", heaviest) for k in kinds
@@ -340,7 +347,7 @@ def choose(found: Candidates, budget: int) -> Choice | None:
     usable = [s for s in found.sentences if s.usable]
     if not usable:
         return None
-    best = max(_of_what_is_listed(found, usable), key=lambda s: s.fit)
+    best = max(_naming_what_is_asked(found, _of_what_is_listed(found, usable)), key=lambda s: (s.fit, -s.passage_rank))
     chosen = [_trim(best, budget)]
     for _ in range(3):
         done = _covered(found, chosen)
@@ -374,6 +381,14 @@ def _of_what_is_listed(found: Candidates, usable: list[Sentence]) -> list[Senten
     return [s for s in usable if found.covers(listed, s) > 0] or usable
 
 
+def _naming_what_is_asked(found: Candidates, usable: list[Sentence]) -> list[Sentence]:
+    """The sentences naming, or under a heading naming, every programme the
+    question names (“3+3”产业项目, not the 一般类 clause beside it), when
+    any do: an answer not naming them is refused."""
+    naming = [s for s in usable if all(n in s.norm or n in found.contexts[s.passage_rank] for n in found.names)]
+    return naming or usable
+
+
 def _answer_each_part(found: Candidates, chosen: list[Sentence], usable: list[Sentence], budget: int) -> list[Sentence]:
     """For each sub-question the chosen sentences leave mostly unanswered,
     the sentence that answers most of it, if one answers at least half; for
@@ -384,21 +399,33 @@ def _answer_each_part(found: Candidates, chosen: list[Sentence], usable: list[Se
         have = chosen + extra
         needed = [f for f in part if f.key.startswith(("k:", "c:"))]  # the figure or cap it asks for
         plain = [f for f in part if not f.key.startswith("c:")]  # a cap said of another part answers nothing here
-        answering = [s for s in have if found.gain(s, wanted=plain) >= _PART_ENOUGH] or have
-        lacking = [f for f in needed if not any(found.covers(f, s) for s in answering)]
-        if max(found.gain(s, wanted=plain) for s in have) >= _PART_DONE and not lacking:
+        answered = [s for s in have if found.gain(s, wanted=plain) >= _PART_ENOUGH]
+        lacking = [f for f in needed if not any(found.covers(f, s) for s in answered or have)]
+        own = _own_words(found, part)
+        if max(found.gain(s, wanted=plain) for s in have) >= _PART_DONE and not lacking \
+                and (not own or max(found.gain(s, wanted=own) for s in have) >= _PART_ENOUGH):
             continue
         covered = _covered(found, have)
         rest = [s for s in usable if s not in have and _fits(found, have, s, budget, covered)
                 and (not lacking or any(found.covers(f, s) for f in lacking))]
-        if lacking:  # the cap of the clause answering it: in that clause's passage
-            rest = [s for s in rest if s.passage_rank in {a.passage_rank for a in answering}]
+        if lacking and answered:  # the cap of the clause answering it: in that clause's passage
+            rest = [s for s in rest if s.passage_rank in {a.passage_rank for a in answered}]
         best = max(rest, key=lambda s: (found.gain(s, wanted=part), s.fit), default=None)
         words = [f for f in part if f.key.startswith("w:")]
         if best is not None and (found.gain(best, wanted=part) >= _PART_ENOUGH
                                  or (lacking and found.gain(best, wanted=words) > 0)):
             extra.append(best)
     return extra
+
+
+def _own_words(found: Candidates, part: list[Facet]) -> list[Facet]:
+    """The words of a sub-question no other sub-question has (省数商 in
+    …列入省数商的企业又奖多少): a sentence answering another part may share
+    the rest (列入, 企业, 奖励) without answering this one."""
+    if len(found.parts) < 2:
+        return []
+    others = {f.key for other in found.parts if other is not part for f in other}
+    return [f for f in part if f.key.startswith("w:") and f.key not in others]
 
 
 def _answer_each_aspect(found: Candidates, chosen: list[Sentence], usable: list[Sentence], budget: int) -> list[Sentence]:
@@ -415,9 +442,10 @@ def _answer_each_aspect(found: Candidates, chosen: list[Sentence], usable: list[
 
     # Each aspect: what makes a sentence about it, and what makes it state the figure asked of it.
     aspects: list[tuple[Callable[[Sentence], bool], Callable[[Sentence], bool]]] = []
-    if len(years) > 1:
-        aspects += [(partial(_about_year, found, year), partial(_says_of_year, year.key[2:], kinds))
-                    for year in years]
+    if len(years) > 1:  # a work report named by its year (2021年和2022年的报告): a sentence of that report
+        aspects += [(partial(_in_report, found, int(year.key[2:])), says) if int(year.key[2:]) in found.reports.values()
+                     else (partial(_about_year, found, year), partial(_says_of_year, year.key[2:], kinds))
+                     for year in years]
     aspects += [(partial(_on_side, figure, side), says)
                 for figure, sides in found.bounds.items() if len(sides) > 1 for side in sorted(sides)]
     # a thing compared: a sentence about it alone (one naming both is a lead, 第一条 listing them)
@@ -437,6 +465,10 @@ def _answer_each_aspect(found: Candidates, chosen: list[Sentence], usable: list[
         if rest:
             extra.append(max(rest, key=lambda s: found.gain(s) * s.fit))
     return extra
+
+
+def _in_report(found: Candidates, year: int, sentence: Sentence) -> bool:
+    return found.reports.get(sentence.passage_rank) == year
 
 
 def _about_year(found: Candidates, year: Facet, sentence: Sentence) -> bool:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from .answer import Choice, attribution, context_of, reports_earlier_years, years_reported
 from .documents import Answer
 from .normalize import normalize
-from .reading import DOC_NUMBER, LEVEL, Reading, jurisdiction, provides
+from .reading import CIXI_TOWNS, DOC_NUMBER, LEVEL, Reading, asked_years, jurisdiction, provides
 from .retrieval import Passage
 from .sentences import Sentence
 from .similar import written_form
@@ -32,6 +32,9 @@ _QUOTE_MARKS = re.compile(r"[‘’“”\"'「」『』]")
 _ASKED_NUMBER = re.compile(r"几|多少")  # inside a quoted phrase (“产业几条”): any number
 # "What document is 慈政办发〔2024〕57号": a sentence citing it by number answers that.
 _ASKS_WHICH_DOCUMENT = re.compile(r"(什么|哪个|哪份|哪一个)文件|全称|全名|名称|标题|叫什么")
+
+
+_PIECE, _GAP = 4, 40  # the shortest half of a quoted phrase said in two pieces, and the most left out between
 
 
 def unmet(reading: Reading, passages: list[Passage], choice: Choice, names: Sequence[str] = ()) -> list[str]:
@@ -58,8 +61,20 @@ def says_phrase(phrase: str, text: str) -> bool:
     whatever quote marks either uses (健全‘企业认定、政府认账’机制 for
     健全“企业认定、政府认账”机制), a number it asks for (“产业几条”)
     standing for any number (产业18条)?"""
-    parts = [re.escape(part) for part in _ASKED_NUMBER.split(_QUOTE_MARKS.sub("", phrase))]
-    return bool(re.search(r"\d+".join(parts), _QUOTE_MARKS.sub("", text)))
+    plain, body = _QUOTE_MARKS.sub("", phrase), _QUOTE_MARKS.sub("", text)
+    parts = [re.escape(part) for part in _ASKED_NUMBER.split(plain)]
+    return bool(re.search(r"\d+".join(parts), body)) or (len(parts) == 1 and _said_in_two_pieces(plain, body))
+
+
+def _said_in_two_pieces(phrase: str, text: str) -> bool:
+    """A long phrase quoted with words left out (“资助总额在50万元以下的项目
+    直接发布申报通知” for …的项目,由市科技局…,直接发布申报通知): its two
+    halves, four characters or more each, in order and close together."""
+    for cut in range(_PIECE, len(phrase) - _PIECE + 1):
+        head, tail = phrase[:cut], phrase[cut:]
+        if any(tail in text[m.end(): m.end() + _GAP + len(tail)] for m in re.finditer(re.escape(head), text)):
+            return True
+    return False
 
 
 def of_the_asked_time(reading: Reading, passages: list[Passage], sentences: list[Sentence],
@@ -110,9 +125,10 @@ def _unmet_scope(reading: Reading, passages: list[Passage], choice: Choice) -> l
     # same document as one about the asked year is of its time).
     timely = {passages[s.passage_rank].chunk.source for s in choice.sentences
               if any(_year_holds(y, s, passages[s.passage_rank], reading) for y in reading.years)}
-    if reading.years and not missing and any(_other_year(reading, s, passages[s.passage_rank])
-                                             and passages[s.passage_rank].chunk.source not in timely
-                                             for s in choice.sentences):
+    beside = [s for s in choice.sentences if _other_year(reading, s, passages[s.passage_rank])
+              and passages[s.passage_rank].chunk.source not in timely]
+    if reading.years and not missing and any(not _answers_a_yearless_part(reading, s, choice.sentences)
+                                             for s in beside):
         missing.append("、".join(f"{y}年" for y in reading.years))
     for level in reading.levels:
         levels = {found for s in choice.sentences for found in LEVEL.findall(s.norm)}
@@ -123,6 +139,24 @@ def _unmet_scope(reading: Reading, passages: list[Passage], choice: Choice) -> l
                    for s in choice.sentences):
             missing.append(f"第{batch}批")
     return missing
+
+
+def _answers_a_yearless_part(reading: Reading, sentence: Sentence, chosen: list[Sentence]) -> bool:
+    """Does the sentence answer a part of the question naming no year (宁波
+    意见…最高资助多少？ beside 鄞州方案到2027年…多少？): it holds more of
+    that part's own words (pairs of characters no other part has) than any
+    other chosen sentence, and at least three?"""
+    if len(reading.parts) < 2:
+        return False
+    pairs = [{p[i:i + 2] for i in range(len(p) - 1)} for p in reading.parts]
+    for i, part in enumerate(reading.parts):
+        own = pairs[i] - set().union(*(other for j, other in enumerate(pairs) if j != i))
+        if asked_years(part) or not own:
+            continue
+        held = {id(s): sum(pair in s.norm for pair in own) for s in chosen}
+        if held[id(sentence)] >= 3 and all(held[id(sentence)] > n for key, n in held.items() if key != id(sentence)):
+            return True
+    return False
 
 
 def _year_holds(year: int, sentence: Sentence, passage: Passage, reading: Reading) -> bool:
@@ -155,10 +189,13 @@ def _other_year(reading: Reading, sentence: Sentence, passage: Passage) -> bool:
 def _place_holds(place: str, sentence: Sentence, passage: Passage) -> bool:
     """Named in the sentence, or its document is of that place; every
     document is of Zhejiang, so the province their sentences call 省
-    (列入省数商的) is 浙江."""
+    (列入省数商的) is 浙江; a town of Cixi (周巷镇) lives under the rules of
+    Cixi's city bodies, not under another town's."""
     meta = passage.chunk.meta
+    city_rule = place in CIXI_TOWNS and jurisdiction(meta.issuer) == "慈溪" \
+        and not any(town in meta.issuer for town in CIXI_TOWNS)
     return place in sentence.norm or place in meta.title or jurisdiction(meta.issuer) == place \
-        or place in meta.issuer or (place == "浙江" and "省" in sentence.norm)
+        or place in meta.issuer or (place == "浙江" and "省" in sentence.norm) or city_rule
 
 
 def near_miss(question: str, missing: list[str], nearest: Answer) -> Answer:

@@ -22,6 +22,7 @@ from functools import lru_cache
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{3,}")
 _MIN, _MAX = 3, 6
 _PARTICLES = set("的得地做作")
+_FUNCTION_WORDS = set("是在和与及或了")  # 申报时 is no typo of 申报是: a term does not end in 是
 
 
 @dataclass(frozen=True)
@@ -99,8 +100,10 @@ def _starts(text: str) -> dict[str, list[int]]:
 
 def _only_particles(typed: str, candidate: str) -> bool:
     """Do the two differ only in 的/得/地 or 做/作, which sound alike and are
-    no typo of a term (做出来的成果 is not 获得成果, 企业做 not 企业作为)?"""
-    return all(a in _PARTICLES and b in _PARTICLES for a, b in zip(typed, candidate) if a != b)
+    no typo of a term (做出来的成果 is not 获得成果, 企业做 not 企业作为), or
+    where the candidate has a function word (申报时 is not 申报是)?"""
+    return all((a in _PARTICLES and b in _PARTICLES) or b in _FUNCTION_WORDS
+               for a, b in zip(typed, candidate) if a != b)
 
 
 def _splits_a_word(text: str, start: int, typed: str, is_word: Callable[[str], bool] | None) -> bool:

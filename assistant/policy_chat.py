@@ -26,6 +26,8 @@ from .documents import Answer, Chunk, Citation
 from .item_store import SupportItem, benefit_text
 from .matcher import LABELS, Profile, Result, evaluate, match, parse_description, parse_profile, to_digits
 from .matcher import ProfileError as _ProfileError
+from .normalize import normalize
+from .reading import CIXI_TOWNS, named_places
 from .retrieval import Filters, resolve_follow_up
 from .store import VectorStore
 from .versions import Catalog, load_catalog, series, series_key
@@ -80,6 +82,8 @@ def policy_answer(
     years = naming or {int(y) for y in _YEAR.findall(to_digits(query))}
     if years - {i.doc.year for i in catalog.items}:  # a year no clause is from: let retrieval answer or refuse
         return None
+    if _other_places(query, catalog):  # 北仑区的标准: no item is that place's; retrieval refuses
+        return None
     named = _named_docs(query, catalog) or {d.source for d in catalog.docs if d.year in naming}
     scope = _Scope(catalog, years, _place(query), filters, named)
     composed = _profile_answer(query, scope) or _list_answer(query, scope) or _clause_answer(query, scope)
@@ -107,6 +111,13 @@ def _named_docs(query: str, catalog: Catalog) -> set[str]:
     the 2021 四十条意见, not the 2018 policy on the same subject)."""
     names = set(_SHORT_NAME.findall(to_digits(query)))
     return {doc.source for doc in catalog.docs if names & set(_SHORT_NAME.findall(to_digits(doc.title)))}
+
+
+def _other_places(query: str, catalog: Catalog) -> list[str]:
+    """Places the question asks about that issued none of the documents
+    (Cixi's towns live under Cixi's rules)."""
+    issuers = " ".join(d.issuer for d in catalog.docs)
+    return [p for p in named_places(normalize(query)) if p not in issuers and p not in CIXI_TOWNS]
 
 
 def _place(query: str) -> str:

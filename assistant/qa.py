@@ -293,11 +293,12 @@ class Assistant:
             return self._metadata(reading, named + top), None
         # Which document says this: the quote answers, its document's metadata names it.
         source = reading.asks_source or (reading.asks_metadata and states(top[0].chunk, reading.meta_fields))
-        named_kinds = {"doc_number"} | ({"who"} if "issuer" in reading.meta_fields else set())
+        named_kinds = {"doc_number"} | ({"who"} if {"issuer", "title"} & set(reading.meta_fields) else set())
         asked = replace(reading, kinds=[k for k in reading.kinds if k not in named_kinds]) if source else reading
         if source:  # a part only asking for the document (文号多少) is answered by naming it
             parts = [part for part in parts if any(w in about for w in part)]
-        found = candidates(asked, top, g.sentences, self.keywords.idf, known, models.sentence, parts)
+        found = candidates(asked, top, g.sentences, self.keywords.idf, known, models.sentence, parts,
+                           named_in(reading.text))
         choice = choose(found, self.settings.max_answer_chars - 60)
         if choice is None:
             return refusal(reading.question, self.settings.refusal_contact), None
@@ -312,7 +313,8 @@ class Assistant:
         that none holds: the answer is a refusal naming it, not Cixi's rule."""
         unknown = [w for w in place_words(asked_place_text(reading.text))
                    if dictionary_frequency(w) > 0  # a place jieba knows, not a tagging slip (评上省数商 → 上省)
-                   and not any(self.keywords.known(name) for name in (w, w[:-1] if w[-1] in "市省区县镇" else w))]
+                   and not any(self.keywords.known(name) for name in (w, w[:-1] if w[-1] in "市省区县镇" else w))
+                   and w.rstrip("市省区县镇") not in reading.places]  # 北仑区 beside 北仑: one place
         return replace(reading, places=reading.places + unknown) if unknown else reading
 
     def _corrected(self, reading: Reading, top: list[Passage]) -> tuple[Reading, list[Correction]]:
@@ -344,7 +346,10 @@ class Assistant:
             if head is None:
                 partial = compose(reading.question, top, [cut], dt.date.today())
                 return cut_off(reading.question, cut, top[cut.passage_rank], partial)
-            choice = replace(choice, sentences=[head])
+            # the cut sentence answers what was asked; other parts keep their own answers
+            kept = [s for s in choice.sentences
+                    if (s.passage_rank, s.start) != (cut.passage_rank, cut.start)] if len(reading.parts) > 1 else []
+            choice = replace(choice, sentences=[head, *kept])
         if not models.answers(evidence):
             return refusal(reading.question, contact)
         words = [w for w in tokenize(reading.text) if len(w) > 1 and self.keywords.known(w)]
@@ -496,9 +501,11 @@ def answer_passages(reading: Reading, passages: list[Passage]) -> list[Passage]:
 
 def _asks_content(reading: Reading) -> bool:
     """Does the question ask something of the text besides its metadata
-    (一共备案了多少家？这个通知是哪个部门发的？): then the sentence answering
-    is quoted and the document named with the fields asked."""
-    return reading.asks_cited or any(kind not in _METADATA_KINDS for kind in reading.kinds)
+    (一共备案了多少家？这个通知是哪个部门发的？), or a part asking no field
+    (是谁作的？里面讲的人均GDP有多少？): then the sentence answering is
+    quoted and the document named with the fields asked."""
+    return reading.asks_cited or any(kind not in _METADATA_KINDS for kind in reading.kinds) \
+        or any(not metadata_phrases(part) for part in reading.parts)
 
 
 def _found_programmes(reading: Reading, top: list[Passage], learnt: list[str]) -> list[str]:

@@ -76,6 +76,7 @@ ASKED_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"(路|街|大道|号|室|邮编|邮政编码)"),
     ),
 }
+_ASKS_NUMBER = re.compile(r"编号|号码|代码|第几号|几号")  # a number naming a document or item, not a figure
 _ASKS_ANY_FIGURE = re.compile(r"多少|(?<![第哪])几(?![条项点批部])")  # 哪几个 asks which, not how many
 _HAS_FIGURE = re.compile(r"\d")
 _YEAR_FIGURE = re.compile(r"(19|20)\d\d\s*(年|版)")
@@ -95,14 +96,14 @@ _ASKS_DOC_DATE = re.compile(f"{_ASKS_WRITTEN.pattern}|{_ASKS_PUBLISHED.pattern}"
 # Metadata questions: which field of the document they ask for.
 _META_FIELDS: list[tuple[str, re.Pattern[str]]] = [
     ("doc_number", re.compile(r"文号|发文字号|发文号|[几哪]号文")),
-    ("issuer", re.compile(r"(部门|(?<!责任)单位|机关)[^,，?？]{0,6}(印发|发布|发的|出的|答复|写的|制定的|出台的)"
-                          r"|(哪个|哪级|哪家|哪几个|哪些|什么)(政府|办公室|办公厅|机构|厅|局|委|部门)[^,，?？]{0,4}(印发|发布|发的|出的|制定)"
+    ("issuer", re.compile(r"(哪|什么|谁)[\u4e00-\u9fff]{0,3}(部门|(?<!责任)单位|机关)[^,，?？]{0,6}(印发|发布|发的|出的|答复|写的|制定的|出台的|落款)"
+                          r"|(哪个|哪级|哪家|哪几个|哪些|什么)(政府|办公室|办公厅|机构|厅|局|委|部门)[^,，?？]{0,4}(印发|发布|发的|出的|制定|落款)"
                           r"|哪[两几2-9]家[^,，?？]{0,4}(印发|发布|发的|出的)|发文(机关|单位)|印发(单位|机关)|由谁(印发|发布|答复)|谁(发的|印发|发布)")),
     ("date", _ASKS_WRITTEN),
     ("published", _ASKS_PUBLISHED),
     ("title", re.compile(r"(文件|通知|意见|答复|办法|规定|建议)的?(全称|全名|标题|名称)|(全称|标题|全名)(是什么|叫什么)"
                          r"|(哪次|哪一次|什么)(会议|大会|人代会)上|报告人|(谁|哪位)(作|做)的(报告)?")),
-    ("validity", re.compile(r"(还)?有效的?(吗|性|不)|是否有效|废止|失效|被替代|现行")),
+    ("validity", re.compile(r"(还)?有效的?(吗|性|不)|是否有效|废止|失效|被替代|(是否|是不是|还是)现行|现行(的|有效)?(吗|不)")),
     ("code", re.compile(r"规范性文件(统一)?(编号|登记号|代码)|文件编号")),
     ("completeness", re.compile(r"全文吗|是全文|完整的?吗|是不是(全文|完整)|节选|摘录|不完整|断在|断掉|截断|停在哪")),
 ]
@@ -116,6 +117,12 @@ _ASKS_CITED = re.compile(r"(依据|根据|依照|按照|参照|引用|援引|贯
 _ASKS_SOURCE = re.compile(r"(出自)?(哪份|哪个|哪一份|哪一个|什么)(文件|政策|报告|通知|意见|办法|方案|答复)|出自(哪|什么)")
 
 
+def asks_cited(text: str) -> bool:
+    """Does the (normalised) text ask which document another one cites or
+    supplements (补充的是哪个文件): its title and 文号, which the text holds?"""
+    return bool(_ASKS_CITED.search(text))
+
+
 def metadata_phrases(text: str) -> list[str]:
     """The stretches of a question that ask for a metadata field (是哪天发布,
     文号): they say what is asked, not which document it is about."""
@@ -127,8 +134,9 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=\s*(?:年|版|年度))")
 # 2020年…与2019年相比: the year before the one asked, which 与上一年 and 同比 speak of.
 _BASE_YEAR = re.compile(r"(?:与|比|较)\s*((?:19|20)\d\d)\s*年")
 # 2023年(2月)(的)(慈溪市)(政府)工作报告: the year names the report, delivered that year, not the year it reviews.
-_REPORT_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*年\s*(?:\d{1,2}\s*月份?\s*)?(?:两份|的)?(?:慈溪市?)?(?:政府)?(?:工作)?报告"
-                          r"|(?<!\d)((?:19|20)\d\d)\s*年?\s*[和与、](?=\s*(?:19|20)\d\d\s*年\s*(?:两份|的)?(?:慈溪市?)?(?:政府)?(?:工作)?报告)")
+_REPORT = r"(?:两份|那份|这份|那次|这次|的)?(?:慈溪)?市?(?:政府)?(?:工作)?报告"
+_REPORT_YEAR = re.compile(rf"(?<!\d)((?:19|20)\d\d)\s*年度?\s*(?:\d{{1,2}}\s*月份?\s*)?{_REPORT}"
+                          rf"|(?<!\d)((?:19|20)\d\d)\s*年?\s*[和与、](?=\s*(?:19|20)\d\d\s*年度?\s*{_REPORT})")
 # What a programme's name ends with (海鸥创新券, 科创贷, 上林英才计划): the words before it name it.
 _PROGRAMME = re.compile(r"([\u4e00-\u9fff]{2,6}?)(创新券|科技券|服务券|贷|计划|工程|基金|英才)(?![\u4e00-\u9fff]{0,1}款)")
 # A和B分别… / A与B有什么不同: a cue that two things are compared, the pair,
@@ -217,7 +225,7 @@ class Reading:
 
     @property
     def asks_cited(self) -> bool:
-        return bool(_ASKS_CITED.search(self.text))
+        return asks_cited(self.text)
 
     @property
     def asks_source(self) -> bool:
@@ -281,12 +289,15 @@ def read_question(question: str) -> Reading:
 
 
 _CERTIFIED = re.compile(r"([\u4e00-\u9fff]{2,12})(?=认定|备案|评定)")
+# Words before 认定/备案 that name no thing (2024年度通过备案, 申请高企认定): what is certified follows them.
+_NOT_CERTIFIED = re.compile(r"年度|年|通过|经过|予以|获得|申请|申报|进行|完成")
 
 
 def certified(text: str) -> list[str]:
     """The stretches before 认定/备案/评定 (高新技术企业认定 → 高新技术企业):
     what the question says is certified or filed."""
-    return [m.group(1).removesuffix("的") for m in _CERTIFIED.finditer(text)]
+    stretches = [_NOT_CERTIFIED.split(m.group(1))[-1].removesuffix("的") for m in _CERTIFIED.finditer(text)]
+    return [s for s in stretches if len(s) >= 2]
 
 
 def compared_things(text: str) -> list[str]:
@@ -299,15 +310,31 @@ def compared_things(text: str) -> list[str]:
     return [] if any(len(t) < 2 or _YEAR.search(t + "年") or t.isdigit() for t in things) else things
 
 
-_PART_END = re.compile(r"[？?；;]|[，,](?=[^，,？?]*(?:多少|几|什么|哪|怎么|吗|谁|如何|是否|呢))")
+_QUESTION_WORD = "(?:多少|几|什么|哪|怎么|吗|谁|如何|是否|呢)"
+_PART_END = re.compile(rf"[？?；;]|[，,](?=[^，,？?]*{_QUESTION_WORD})")
 
 
 def split_parts(text: str) -> list[str]:
     """The sub-questions of ``text`` (一般类…和3+3…分别按多少比例、最高奖多少?
-    stays one; 找谁咨询，电话多少? is two), or [] for a one-part question."""
-    parts = [p.strip(" ，,。:：") for p in _PART_END.split(text)]
-    parts = [p for p in parts if len(p) >= 2]
-    return parts if len(parts) > 1 else []
+    stays one; 找谁咨询，电话多少? is two), or [] for a one-part question.
+    A lead asking nothing (2025年产业政策里，…; 我们是…企业，怎么申报?) is
+    no sub-question: its words are the whole question's, and what follows
+    it is a part even when alone (…，其他要求参照哪个文件?)."""
+    pieces = _pieces(text)
+    return [piece for piece, asks in pieces if asks] if len(pieces) > 1 else []
+
+
+def _pieces(text: str) -> list[tuple[str, bool]]:
+    """The stretches between sub-question ends, each with whether it asks
+    something (a question word, or the asker's ？ or ；)."""
+    pieces, start = [], 0
+    for end in [*_PART_END.finditer(text), None]:
+        piece = text[start:end.start() if end else len(text)].strip(" ，,。:：")
+        asks = (end is not None and end.group() in "？?；;") or re.search(_QUESTION_WORD, piece) is not None
+        if len(piece) >= 2:
+            pieces.append((piece, asks or end is None))
+        start = end.end() if end else start
+    return pieces
 
 
 def named_places(text: str) -> list[str]:
@@ -334,18 +361,26 @@ def asked_kinds(text: str) -> list[str]:
     """What the (normalised) question asks for: money, date, count,
     percent, …, or failing those any figure (多少/几). A yes-or-no part
     (自筹比例有限制吗?) asks for no figure."""
-    asking = "，".join(p for p in (split_parts(text) or [text]) if not _YES_NO.search(p))
-    kinds = [kind for kind, (asks, _) in ASKED_KINDS.items() if asks.search(asking)]
-    text = asking
+    pieces = [piece for piece, _ in _pieces(text)]
+    parts = [p for p in (pieces if len(pieces) > 1 else [text]) if not _YES_NO.search(p)]
+    text = "，".join(parts)
+    kinds = [kind for kind, (asks, _) in ASKED_KINDS.items() if asks.search(text)]
     if "date" in kinds and _ASKS_DOC_DATE.search(text):
         kinds.remove("date")
     if _ASKS_THRESHOLD.search(text) and ({"money", "reward"} & set(kinds) or not kinds):  # 投入多少以上才能拿: the bar
         kinds = [k for k in kinds if k not in ("money", "reward")] + ["threshold"]
     if "contact" in kinds and "who" in kinds:
         kinds.remove("who")  # 找谁: the contact person
-    if not kinds and _ASKS_ANY_FIGURE.search(text) and not _ASKS_DOC_DATE.search(text):
-        kinds.append("figure")
+    if "figure" not in kinds and any(_asks_only_a_figure(p) for p in parts):
+        kinds.append("figure")  # 是谁作的？人均GDP有多少？: a figure besides the who
     return kinds
+
+
+def _asks_only_a_figure(part: str) -> bool:
+    """Does the part ask 多少/几 and no kind of figure in particular (nor a
+    number naming something: 建议编号是多少)?"""
+    return bool(_ASKS_ANY_FIGURE.search(part)) and not _ASKS_DOC_DATE.search(part) and not _ASKS_NUMBER.search(part) \
+        and not any(asks.search(part) for asks, _ in ASKED_KINDS.values()) and not _ASKS_THRESHOLD.search(part)
 
 
 def provides(text: str, kind: str) -> bool:

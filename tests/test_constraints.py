@@ -243,6 +243,10 @@ def test_cut_off_quotes_the_cut_sentence_with_its_source():
     ("产业几条", "精准出台稳进提质“产业18条”", True),  # a number asked stands for any number
     ("产业几条", "出台产业政策", False),
     ("先投后贷", "通过先投后贷、先贷后投", True),
+    # a long phrase quoted with words left out: its two halves, in order and close together
+    ("资助总额在50万元以下的项目直接发布申报通知", "对资助总额在50万元以下的项目,由市科技局根据科技创新发展导向需求,直接发布申报通知", True),
+    ("直接发布申报通知资助总额在50万元以下", "对资助总额在50万元以下的项目,由市科技局根据科技创新发展导向需求,直接发布申报通知", False),
+    ("甬江人才工程", "甬江人才计划和工程", False),  # a short one must be said whole
 ])
 def test_a_quoted_phrase_is_found_whatever_its_quote_marks(phrase, text, said):
     assert says_phrase(phrase, normalize(text)) == said

@@ -76,6 +76,7 @@ def test_particles_that_sound_alike_are_no_typo():
     assert _sounds_like("的成果", ["期间获得成果可按规定互认"]) is None
     assert _sounds_like("的成果", ["期间得成果"]) is None
     assert _sounds_like("企业做", ["企业作为主体"]) is None
+    assert _sounds_like("申报时", ["补充申报是首次"]) is None  # a term does not end in a function word
 
 
 def test_a_candidate_starting_inside_a_word_of_the_text_is_no_term():

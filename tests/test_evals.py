@@ -196,12 +196,12 @@ def test_cli_reports_a_malformed_file_clearly(tmp_path):
 
 # The gate on the frozen test split (evals/test.jsonl, written before any
 # tuning and never used to choose anything). Each bound sits below the figure
-# measured on 2026-12-01 (extractive mode, shipped corpus) by the slack
+# measured on 2026-12-02 (extractive mode, shipped corpus) by the slack
 # written beside it, so that a real regression fails and noise does not.
 TEST_GATE = {
     ("retrieval", "hit@1"): (0.941, 0.04),  # about 5 of 102 answerable questions
     ("retrieval", "hit@5"): (0.990, 0.03),
-    ("answer", "fact_recall"): (0.902, 0.05),
+    ("answer", "fact_recall"): (0.922, 0.05),
 }
 FALSE_REFUSALS = (0.029, 0.04)  # measured, slack upwards: about 4 more of 102
 NEAR_REFUSED = (0.944, 0.12)  # 17 of 18; slack: 2 questions

@@ -112,6 +112,10 @@ def test_a_what_question_asks_for_its_kind(question, kind):
         ("X射线设备补助多少?联系电话是多少", ["X射线设备补助多少", "联系电话是多少"]),  # only punctuation is trimmed
         ("单独一个问题", []),
         ("他说,你好", []),  # a comma before no question word does not split
+        # a lead asking nothing is no sub-question (its words are the whole question's)
+        ("2025年政策里,软件首版次奖多少?省数商又奖多少?", ["软件首版次奖多少", "省数商又奖多少"]),
+        ("我们是村集体,资助不到50万,怎么申报?自筹比例有要求没?", ["怎么申报", "自筹比例有要求没"]),
+        ("联合体补充申报,除了截止时间,其他要求参照哪个文件?", ["其他要求参照哪个文件"]),  # alone after a lead
     ],
 )
 def test_split_parts(text, parts):
@@ -131,6 +135,8 @@ def test_split_parts(text, parts):
         ("几条", ["count"]),
         ("增幅多少", ["percent"]),
         ("多少个亿", ["money"]),
+        ("是谁作的?人均GDP有多少?", ["who", "figure"]),  # a figure besides the who another part asks
+        ("哪天答复的?建议编号是多少?", []),  # a number naming the suggestion is no figure
     ],
 )
 def test_asked_kinds(text, kinds):
@@ -265,6 +271,10 @@ def test_places_given_as_examples_or_as_the_askers_own_are_not_asked_about(quest
     ("这份通知是哪个单位发的，什么时候发的？", ["issuer", "date"]),
     ("实施方案是哪级政府印发的？", ["issuer"]),
     ("市政府办公室印发的这个意见奖励多少？", []),  # names the issuer, does not ask for it
+    ("科技部门与财政部门联合出台的补充规定，申报怎么组织？", []),  # so does 部门…出台的 without 哪/谁
+    ("那份通知是哪个厅落款的？", ["issuer"]),
+    ("按现行补充规定有什么解决办法？", []),  # 现行 describes the rule; 是否现行 asks validity
+    ("这个办法是否现行？", ["validity"]),
 ])
 def test_who_issued_and_when_in_everyday_words(question, fields):
     assert read_question(question).meta_fields == fields
@@ -275,6 +285,10 @@ def test_who_issued_and_when_in_everyday_words(question, fields):
     ("2023年慈溪政府工作报告里，2022年地区生产总值是多少？", [2022, 2023], [2023]),
     ("慈溪2023年全年地区生产总值是多少？", [2023], []),
     ("2023年2月慈溪政府工作报告里，兑付惠企政策资金多少？", [2023], [2023]),  # named by year and month
+    ("二〇一七年市政府工作报告里，二〇一六年全市地区生产总值是多少？", [2016, 2017], [2017]),
+    ("2023年那份慈溪政府工作报告里，2022年GDP多少？", [2022, 2023], [2023]),
+    ("二〇一七年那次政府工作报告里，上一年度地区生产总值是多少？", [2017], [2017]),
+    ("据二〇二二年度慈溪市政府工作报告所述，至二〇二一年末不良贷款率多少？", [2021, 2022], [2022]),
 ])
 def test_a_year_naming_a_work_report_is_told_apart(question, years, report_years):
     reading = read_question(question)
@@ -345,6 +359,8 @@ def test_certified_reads_the_stretch_before_a_certification():
     assert certified("高新技术企业认定奖励标准是多少？") == ["高新技术企业"]
     assert certified("研发机构的认定条件？") == ["研发机构"]
     assert certified("奖励多少？") == []
+    assert certified("全省2024年度通过备案的科技型中小企业") == []  # 年度通过 names nothing certified
+    assert certified("我们申请高企认定") == ["高企"]
 
 
 @pytest.mark.parametrize("question, years", [

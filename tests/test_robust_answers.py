@@ -65,6 +65,17 @@ def test_a_city_no_document_names_is_refused_not_answered_with_cixis_rule(policy
     assert answer.refused and "没有关于苏州" in answer.text, answer.text
 
 
+def test_a_place_no_document_is_from_is_refused_not_answered_from_the_policy_items(policy_assistant):
+    answer = policy_assistant.ask("北仑区对规上数字经济制造业企业营收每增长100万元奖励多少？")
+    assert answer.refused and answer.mode != "items", answer.text
+    assert "没有关于北仑的这项内容" in answer.text and "北仑区的" not in answer.text, answer.text
+
+
+def test_a_town_is_not_answered_from_another_towns_notice(policy_assistant):
+    answer = policy_assistant.ask("观海卫镇的民生实事项目征求意见截止到哪天？")
+    assert answer.refused and "没有关于观海卫" in answer.text, answer.text
+
+
 def test_a_kind_of_programme_no_document_names_is_refused(policy_assistant):
     answer = policy_assistant.ask("慈溪科技创新券每家企业一年最多能用多少额度？")
     assert answer.refused and "创新券" in answer.text, answer.text
@@ -352,6 +363,32 @@ def test_a_quoted_typo_is_corrected_like_an_unquoted_one(policy_assistant):
     ("余姚市对当年获评或复核通过浙江省“隐形冠军”培育企业的，一次性奖励额度是不是十万元？其他几类分别多少？", ["50万元、10万元"]),
     # 镇里 is no place asked about
     ("镇里行业协会想去争取智能家电产业创新服务综合体的运营依托单位，协会有没有优先？", ["优先考虑行业协会"]),
+    # a part is answered only when its own words are (省数商, not 列入…企业…奖 shared with the first part)
+    ("2025年慈溪产业政策里，软件产品新列入宁波市软件首版次目录的奖励多少？列入省数商的企业又奖多少？", ["10万元", "20万元"]),
+    # the clauses before an excerpt's cut answer one part; the other part keeps its own sentence
+    ("二〇一六年慈溪全市的固定资产投资是多少？出口额又是多少美元？", ["807.78亿元", "87.75亿美元"]),
+    # two documents, the year named in one part only: the other part's document is of another time
+    ("宁波科创产创融合意见对市顶尖人才科技项目最高资助多少？鄞州方案到2027年区级科创基金规模要超过多少？",
+     ["最高1亿元", "超过200亿元"]),
+    # a work report named 二〇一七年市政府工作报告 reviews 2016; 2021年和2022年的报告 are two documents
+    ("二〇一七年市政府工作报告里，二〇一六年全市地区生产总值是多少亿元？", ["1209.42亿元"]),
+    ("2021年和2022年的政府工作报告里，分别报的上一年全市GDP是多少？", ["2008.3亿元", "2379.2亿元"]),
+    # a field asked (谁作的) beside a part about the text: both answered
+    ("2017年那份政府工作报告是谁作的？里面讲的2016年慈溪人均GDP有多少？", ["项敏", "11.54万元"]),
+    ("第332号建议是哪位代表提的？科技局是哪天答复的？", ["吕宗权", "2023年6月25日"]),
+    # 年度通过备案 names nothing certified; 按现行规定 asks no validity
+    ("全省二〇二四年度通过备案的科技型中小企业，总共多少家？", ["21947家"]),
+    ("我们是慈溪一个村的农村集体经济组织，想牵头承担市里的科技计划项目，但自有资金不足以覆盖自筹部分，按现行补充规定有什么解决办法？",
+     ["联合承担"]),
+    # the sentence naming the programme quoted (“3+3”) answers, not the 一般类 clause beside it
+    ("《关于加快慈溪产业高质量发展的四十条意见》第一部分第（一）条第2项对“3+3”产业技改项目的奖励比例与封顶金额，原文是如何规定的？",
+     ["6%", "300万元"]),
+    # 30来万 is below the 50万 bound; a lead (我们是…) is no sub-question
+    ("我们厂想申请科技局一个小项目，资助也就30来万，要不要等他们出申报指南？", ["直接发布申报通知"]),
+    ("我们是村里的农村集体经济组织，想牵头申报市科技计划项目，资助额不到50万，怎么申报？自筹比例有要求没？",
+     ["直接发布申报通知", "具体比例不作限制"]),
+    # a town of Cixi lives under the city's rules
+    ("龙山镇有个村股份经济合作社想牵头承担市级科技计划项目，跟高校合作，自筹经费有没有比例要求？", ["具体比例不作限制"]),
 ])
 def test_answered_with_every_fact(policy_assistant, question, facts):
     answer = policy_assistant.ask(question)
