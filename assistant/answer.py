@@ -71,9 +71,12 @@ _ASKS_CAP = re.compile(r"最多|最高|封顶|上限|顶格|总共|合计|累计
 _CAP_SAID = re.compile(r"不超过|最高|上限|封顶|合计|为限|总额不")
 # A numbered list item (1、 2. (3)), and questions asking for several things.
 _LIST_ITEM = re.compile(r"\s*(?:\d{1,2}\s*[、.．](?!\d)|[(（]\d{1,2}[)）])")
-_ASKS_MANY = re.compile(r"哪些|哪几|几类|几种|几个方面|几项|(什么|啥)(条件|要求|资格)|条件是(什么|啥)|哪方面")
+_ASKS_MANY = re.compile(r"哪些|哪几|几类|几种|几个方面|几项|(什么|啥)[\u4e00-\u9fff]{0,2}?(条件|要求|资格)|条件是(什么|啥)|哪方面"
+                        r"|(符合|满足|够)[\u4e00-\u9fff]{0,2}?(条件|要求|资格)(吗|么|不|没有|嘛)")
 # What a question asking for a list lists (需要满足哪些条件: 条件), when it is one a section heading names.
-_LISTED = re.compile(r"(?:哪些|哪几[个项类种]?|什么|啥)(条件|要求|资格|材料)")
+# 什么硬性要求; 符合条件吗 (asked of a situation) wants the conditions too
+_LISTED = re.compile(r"(?:哪些|哪几[个项类种]?|什么|啥)[\u4e00-\u9fff]{0,2}?(条件|要求|资格|材料)"
+                     r"|(?:符合|满足|够)[\u4e00-\u9fff]{0,2}?(条件|要求|资格)(?=吗|么|不|没有|嘛)")
 _REVIEW = re.compile(r"回顾|成就|主要工作")
 _ONE_OFF = re.compile(r"公示|名单|拟认定|拟入选")
 
@@ -181,6 +184,7 @@ class Candidates:
     compared: list[str] = field(default_factory=list)  # the word naming each thing compared (see ``distinguishing``)
     many: bool = False  # the question asks for several things (哪些条件, 分哪几类): a list is quoted whole
     listed: Facet | None = None  # the word for what such a list is of (条件), see ``_LISTED``
+    headed: dict[tuple[int, int], str] = field(default_factory=dict)  # (rank, start) → its numbered item's heading
     names: list[str] = field(default_factory=list)  # programme names the question uses (“3+3”): the answer names them
     reports: dict[int, int] = field(default_factory=dict)  # passage rank → year of the work report the question names
 
@@ -236,6 +240,9 @@ def candidates(reading: Reading, passages: list[Passage], sentences: list[Senten
                        reported_years(reading, passages), [p for p in parts if p], names=list(names),
                        reports={i: p.chunk.meta.year for i, p in enumerate(passages)
                                 if p.chunk.meta.year in reading.report_years})
+    if names:  # a name may be said by the heading of the numbered item a sentence belongs to
+        found.headed = {(s.passage_rank, s.start): normalize(_item_heading(passages[s.passage_rank].chunk.text, s))
+                        for s in sentences}
     for sentence in sentences:
         sentence.fit = model.probability(found.features(sentence, passages[sentence.passage_rank]))
     for sentence in _named_articles(reading, passages, sentences):
@@ -249,7 +256,7 @@ def candidates(reading: Reading, passages: list[Passage], sentences: list[Senten
     found.compared = distinguishing(reading, words, idf)
     found.many = bool(_ASKS_MANY.search(reading.text))
     listed = _LISTED.search(reading.text)
-    found.listed = next((f for f in found.wanted if listed and f.key == f"w:{listed.group(1)}"), None)
+    found.listed = next((f for f in found.wanted if listed and f.key == f"w:{listed.group(1) or listed.group(2)}"), None)
     for sentence in sentences:
         if _other_side(found.bounds, bounds(sentence.norm)):
             sentence.usable = False  # 50万元以下 when the question asks about 50万元以上
@@ -382,10 +389,11 @@ def _of_what_is_listed(found: Candidates, usable: list[Sentence]) -> list[Senten
 
 
 def _naming_what_is_asked(found: Candidates, usable: list[Sentence]) -> list[Sentence]:
-    """The sentences naming, or under a heading naming, every programme the
+    """The sentences naming, or under a heading or numbered item naming, every programme the
     question names (“3+3”产业项目, not the 一般类 clause beside it), when
     any do: an answer not naming them is refused."""
-    naming = [s for s in usable if all(n in s.norm or n in found.contexts[s.passage_rank] for n in found.names)]
+    naming = [s for s in usable if all(n in s.norm or n in found.contexts[s.passage_rank]
+                                       or n in found.headed.get((s.passage_rank, s.start), "") for n in found.names)]
     return naming or usable
 
 
@@ -405,8 +413,8 @@ def _answer_each_part(found: Candidates, chosen: list[Sentence], usable: list[Se
         if max(found.gain(s, wanted=plain) for s in have) >= _PART_DONE and not lacking \
                 and (not own or max(found.gain(s, wanted=own) for s in have) >= _PART_ENOUGH):
             continue
-        covered = _covered(found, have)
-        rest = [s for s in usable if s not in have and _fits(found, have, s, budget, covered)
+        covered = _covered(found, have)  # a sub-question left unanswered is worth half the budget again
+        rest = [s for s in usable if s not in have and _fits(found, have, s, _stretched(budget), covered)
                 and (not lacking or any(found.covers(f, s) for f in lacking))]
         if lacking and answered:  # the cap of the clause answering it: in that clause's passage
             rest = [s for s in rest if s.passage_rank in {a.passage_rank for a in answered}]
@@ -442,10 +450,12 @@ def _answer_each_aspect(found: Candidates, chosen: list[Sentence], usable: list[
 
     # Each aspect: what makes a sentence about it, and what makes it state the figure asked of it.
     aspects: list[tuple[Callable[[Sentence], bool], Callable[[Sentence], bool]]] = []
-    if len(years) > 1:  # a work report named by its year (2021年和2022年的报告): a sentence of that report
-        aspects += [(partial(_in_report, found, int(year.key[2:])), says) if int(year.key[2:]) in found.reports.values()
-                     else (partial(_about_year, found, year), partial(_says_of_year, year.key[2:], kinds))
-                     for year in years]
+    reports = sorted(set(found.reports.values()))
+    if len(reports) > 1:  # work reports named by their years (2022年、2023年两份报告): a sentence of each
+        aspects += [(partial(_in_report, found, year), says) for year in reports]
+    if len(years) > 1:
+        aspects += [(partial(_about_year, found, year), partial(_says_of_year, year.key[2:], kinds))
+                    for year in years if int(year.key[2:]) not in found.reports.values()]
     aspects += [(partial(_on_side, figure, side), says)
                 for figure, sides in found.bounds.items() if len(sides) > 1 for side in sorted(sides)]
     # a thing compared: a sentence about it alone (one naming both is a lead, 第一条 listing them)
@@ -455,13 +465,14 @@ def _answer_each_aspect(found: Candidates, chosen: list[Sentence], usable: list[
     close = chosen[0].similarity - _YEAR_CLOSE  # as near the question as the best: the same clause in the other year
     asked = [f for f in found.wanted if not f.key.startswith("y:")]
     as_full = found.gain(chosen[0], wanted=asked)  # …or saying as much of what is asked: the same figure in the other year
+    least = min(_MIN_FIT, chosen[0].fit / 2) if kinds else _MIN_FIT  # …or, stating the figure asked, half as likely
     for holds, stated in aspects:
         have = chosen + extra
         if any(holds(s) and stated(s) for s in have):
             continue  # a sentence about it that holds the figure asked (not a lead naming it)
         rest = [s for s in usable if s not in have and _used(have) + len(s.text) <= 2 * budget
                 and len(s.text) >= _HEADING_LIKE and holds(s) and stated(s)
-                and (s.fit >= _MIN_FIT or s.similarity >= close or found.gain(s, wanted=asked) >= as_full)]
+                and (s.fit >= least or s.similarity >= close or found.gain(s, wanted=asked) >= as_full)]
         if rest:
             extra.append(max(rest, key=lambda s: found.gain(s) * s.fit))
     return extra
@@ -664,7 +675,7 @@ def compose(question: str, passages: list[Passage], chosen: list[Sentence], toda
         first_of_source = rank not in numbers
         n = numbers.setdefault(rank, len(numbers) + 1)
         if clause and first_of_source:
-            parts.append(where_from(passages[rank]))
+            parts.append(where_from(passages[rank], sentence))
         start, end = spans.get(rank, (sentence.start, sentence.end))
         spans[rank] = (min(start, sentence.start), max(end, sentence.end))
         parts.append(f"{sentence.text}{_past_deadline(sentence.text, today)}[{n}]")
@@ -677,12 +688,27 @@ def compose(question: str, passages: list[Passage], chosen: list[Sentence], toda
     return Answer(question=question, text=text, citations=citations)
 
 
-def where_from(passage: Passage) -> str:
-    """《title》（文号）heading path：, for questions about which clause."""
+def where_from(passage: Passage, sentence: Sentence | None = None) -> str:
+    """《title》（文号）heading path：, for questions about which clause; with
+    the numbered item the sentence's paragraph opens with (5.支持引育…人才。),
+    when the sentence is not that item's heading itself."""
     chunk = passage.chunk
     number = f"（{chunk.meta.doc_number}）" if chunk.meta.doc_number else ""
     section = f"“{chunk.section}”" if chunk.section else ""
-    return f"见《{chunk.meta.title}》{number}{section}：" if chunk.meta.title else ""
+    item = _item_heading(chunk.text, sentence) if sentence is not None else ""
+    item = f"“{item}”" if item and item not in chunk.section else ""
+    return f"见《{chunk.meta.title}》{number}{section}{item}：" if chunk.meta.title else ""
+
+
+_ITEM_HEADING = re.compile(r"\s*((?:\d{1,2}[.、．]|[(（][一二三四五六七八九十\d]{1,3}[)）])[^。;；,，:：\n]{2,24})。")
+
+
+def _item_heading(text: str, sentence: Sentence) -> str:
+    """The heading of the numbered item (5.支持引育高层次高技能人才) that opens
+    the paragraph holding ``sentence``, when the sentence comes after it."""
+    opening = text.rfind("\n", 0, sentence.start) + 1
+    m = _ITEM_HEADING.match(text, opening)
+    return m.group(1) if m and m.end() <= sentence.start else ""
 
 
 def attribution(passage: Passage) -> str:

@@ -48,7 +48,8 @@ def unmet(reading: Reading, passages: list[Passage], choice: Choice, names: Sequ
                 if not any(name in s.norm or name in context_of(passages[s.passage_rank])
                            or name in _lead_in(s, passages[s.passage_rank]) for s in choice.sentences)]
     missing += [f"关于“{phrase}”的这项内容" for phrase in reading.quoted if phrase not in names
-                and not any(says_phrase(phrase, normalize(passages[s.passage_rank].chunk.text)) for s in choice.sentences)]
+                and not any(says_phrase(phrase, normalize(passages[s.passage_rank].chunk.text))
+                            or says_phrase(phrase, context_of(passages[s.passage_rank])) for s in choice.sentences)]
     missing += [f"{document}文件中的这项内容" for document in reading.documents
                 if not any(document.names(passages[s.passage_rank].chunk.meta.doc_number)
                            or (_ASKS_WHICH_DOCUMENT.search(reading.text) and document.quoted_in(s.norm))

@@ -98,7 +98,7 @@ def _starts(text: str) -> dict[str, list[int]]:
     return index
 
 
-def _only_particles(typed: str, candidate: str) -> bool:
+def _no_term_difference(typed: str, candidate: str) -> bool:
     """Do the two differ only in 的/得/地 or 做/作, which sound alike and are
     no typo of a term (做出来的成果 is not 获得成果, 企业做 not 企业作为), or
     where the candidate has a function word (申报时 is not 申报是)?"""
@@ -136,7 +136,7 @@ def _sounds_like(typed: str, texts: list[str], is_word: Callable[[str], bool] | 
             if len(candidate) < size or candidate == typed or not _CJK_RUN.fullmatch(candidate):
                 continue
             if sounds[i : i + size] == target and Levenshtein.distance(candidate, typed) <= size // 3 \
-                    and not _only_particles(typed, candidate) and not _splits_a_word(text, i, typed, is_word) \
+                    and not _no_term_difference(typed, candidate) and not _splits_a_word(text, i, typed, is_word) \
                     and not _ends_inside_a_word(text, i, typed, is_word):
                 return candidate
     return None

@@ -40,6 +40,8 @@ _STOPWORDS = set(
     "？ ? ， , 。 ！ ! 、 ： : ； ; “ ” ‘ ’ （ ） ( ) 《 》 〔 〕 【 】 — - … · / ".split()
 )
 _PUNCT_ONLY = re.compile(r"^[\W_]+$")
+# Terms of the documents whose parts are stopwords (一般 as in 一般多久): one word each.
+_TERMS = ("一般类",)
 
 
 @lru_cache(maxsize=1)
@@ -48,11 +50,14 @@ def _jieba():
 
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
+    for term in _TERMS:
+        jieba.add_word(term, freq=2000)
     return jieba
 
 
 _NAMED = re.compile(r"[“\"]([^”\"\s]{2,10})[”\"]")
 _LEARNT: set[str] = set()
+_LONGEST_FIRST: list[str] = []  # _LEARNT, longest first, sorted again only when a name is learnt
 
 
 def learn_names(texts) -> int:
@@ -72,7 +77,9 @@ def learn_names(texts) -> int:
 
 def named_in(text: str) -> list[str]:
     """The names the documents quote (“甬江人才工程”, “上林英才”) that ``text`` uses."""
-    return [name for name in sorted(_LEARNT, key=len, reverse=True) if name in text]
+    if len(_LONGEST_FIRST) != len(_LEARNT):
+        _LONGEST_FIRST[:] = sorted(_LEARNT, key=len, reverse=True)
+    return [name for name in _LONGEST_FIRST if name in text]
 
 
 def cut_words(text: str) -> list[str]:
@@ -142,7 +149,7 @@ class TokenCache:
         self._db = open_cache(path, "CREATE TABLE IF NOT EXISTS tokens (key TEXT PRIMARY KEY, tokens TEXT)")
 
     def tokens(self, texts: list[str]) -> list[list[str]]:
-        names = hashlib.sha256("\n".join(sorted(_LEARNT)).encode()).hexdigest()
+        names = hashlib.sha256("\n".join([*sorted(_LEARNT), *_TERMS]).encode()).hexdigest()
         keys = [hashlib.sha256(f"{names}\0{t}".encode()).hexdigest() for t in texts]
         found: dict[str, list[str]] = {}
         for i in range(0, len(keys), 500):

@@ -190,8 +190,8 @@ def _profile_answer(query: str, scope: _Scope) -> tuple[str, list[SupportItem]] 
     near = [r for r in relevant if r.group == "no" and _near(r)][:SHOW_NEAR_MISSES]
     others = len([r for r in report.results if r.group == "maybe"]) - len(maybe)
     said = _described(profile)
-    if not (fits or maybe or near):
-        return _fallback_list(f"现有政策文件中没有以您所述情况（{said}）为条件、可直接判断的扶持条款。", scope)
+    if not (fits or maybe or near):  # no clause speaks of such an enterprise: the text may, or the refusal says so
+        return None
     lines = [f"按您描述的企业情况（{said}），与现行扶持条款逐条比对（规则匹配，仅供参考，以主管部门审核为准）："]
     cited: list[SupportItem] = []
     for title, results in (("符合", fits), ("可能符合", maybe), ("不符合（差在数额条件上）", near)):
@@ -289,10 +289,6 @@ def _list_answer(query: str, scope: _Scope) -> tuple[str, list[SupportItem]] | N
     if not _ASKS_LIST.search(query) or parse_description(query):
         return None
     return _listing(query, scope, "现行扶持条款中符合您问题的共 {n} 条（按文件日期从新到旧）：")
-
-
-def _fallback_list(lead: str, scope: _Scope) -> tuple[str, list[SupportItem]] | None:
-    return _listing("企业", scope, lead + "以下是现行面向企业的扶持条款（共 {n} 条），是否符合取决于其他条件：")
 
 
 def _listing(query: str, scope: _Scope, lead: str) -> tuple[str, list[SupportItem]] | None:

@@ -297,13 +297,15 @@ class Assistant:
         asked = replace(reading, kinds=[k for k in reading.kinds if k not in named_kinds]) if source else reading
         if source:  # a part only asking for the document (文号多少) is answered by naming it
             parts = [part for part in parts if any(w in about for w in part)]
-        found = candidates(asked, top, g.sentences, self.keywords.idf, known, models.sentence, parts,
-                           named_in(reading.text))
+        learnt = named_in(reading.text)
+        # what it quotes is named too: the sentence under the heading “鼓励企业加大有效投入” comes first
+        naming = learnt + [phrase for phrase in reading.quoted if phrase not in learnt]
+        found = candidates(asked, top, g.sentences, self.keywords.idf, known, models.sentence, parts, naming)
         choice = choose(found, self.settings.max_answer_chars - 60)
         if choice is None:
             return refusal(reading.question, self.settings.refusal_contact), None
         evidence = self._evidence(g, choice)
-        answer = self._decide(asked, top, g.sentences, choice, evidence, g.corrections, models, newer)
+        answer = self._decide(asked, top, g.sentences, choice, evidence, g.corrections, models, newer, learnt)
         if source and not answer.refused:
             answer.text += _sources_named(reading, top, answer)
         return answer, evidence
@@ -334,9 +336,9 @@ class Assistant:
 
     def _decide(self, reading: Reading, top: list[Passage], sentences: list[Sentence], choice: Choice,
                 evidence: Evidence, corrections: list[Correction], models: Models,
-                newer: dict[str, Supersession]) -> Answer:
+                newer: dict[str, Supersession], learnt: list[str]) -> Answer:
+        """``learnt``: the documents' quoted names the question uses (named_in)."""
         contact = self.settings.refusal_contact
-        learnt = named_in(reading.text)
         names = learnt + self._unknown_programmes(reading, learnt) + _found_programmes(reading, top, learnt)
         timely = [s for s in sentences if all(_doc_holds_year(top[s.passage_rank], y) for y in reading.years)]
         cut = _cut_off_answer(timely, choice, names + [w for w in cut_words(reading.text) if len(w) >= 3])

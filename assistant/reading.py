@@ -55,7 +55,7 @@ ASKED_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"\d{7,}|\d{3,4}-\d{7,8}"),
     ),
     "duration": (
-        re.compile(r"多长时间|多久|几天|几个工作日|多少天|多少个工作日|几个月|期限多长"),
+        re.compile(r"多长时间|多久|几天|几个工作日|多少天|多少个工作日|几个月|期限?有?多长"),
         re.compile(r"(?<![月\d])\d+\s*(个工作日|工作日|个月|天|日|周|小时)"),
     ),
     "payment": (  # how a grant is paid out: at once or in instalments
@@ -98,7 +98,7 @@ _META_FIELDS: list[tuple[str, re.Pattern[str]]] = [
     ("doc_number", re.compile(r"文号|发文字号|发文号|[几哪]号文")),
     ("issuer", re.compile(r"(哪|什么|谁)[\u4e00-\u9fff]{0,3}(部门|(?<!责任)单位|机关)[^,，?？]{0,6}(印发|发布|发的|出的|答复|写的|制定的|出台的|落款)"
                           r"|(哪个|哪级|哪家|哪几个|哪些|什么)(政府|办公室|办公厅|机构|厅|局|委|部门)[^,，?？]{0,4}(印发|发布|发的|出的|制定|落款)"
-                          r"|哪[两几2-9]家[^,，?？]{0,4}(印发|发布|发的|出的)|发文(机关|单位)|印发(单位|机关)|由谁(印发|发布|答复)|谁(发的|印发|发布)")),
+                          r"|哪[两几2-9]家[^,，?？]{0,4}(印发|发布|发的|出的)|(发文|落款)(机关|单位)|印发(单位|机关)|由谁(印发|发布|答复)|谁(发的|印发|发布)")),
     ("date", _ASKS_WRITTEN),
     ("published", _ASKS_PUBLISHED),
     ("title", re.compile(r"(文件|通知|意见|答复|办法|规定|建议)的?(全称|全名|标题|名称)|(全称|标题|全名)(是什么|叫什么)"
@@ -130,12 +130,13 @@ def metadata_phrases(text: str) -> list[str]:
     return [m.group(0) for pattern in patterns for m in pattern.finditer(text)]
 
 
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=\s*(?:年|版|年度))")
+# A year, or one of a list of years the last of which says so (2023、2024、2025三个年度).
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?=(?:\s*[、和与及]\s*(?:19|20)\d\d)*\s*(?:年|版|[两三四五\d]个?年))")
 # 2020年…与2019年相比: the year before the one asked, which 与上一年 and 同比 speak of.
 _BASE_YEAR = re.compile(r"(?:与|比|较)\s*((?:19|20)\d\d)\s*年")
 # 2023年(2月)(的)(慈溪市)(政府)工作报告: the year names the report, delivered that year, not the year it reviews.
-_REPORT = r"(?:两份|那份|这份|那次|这次|的)?(?:慈溪)?市?(?:政府)?(?:工作)?报告"
-_REPORT_YEAR = re.compile(rf"(?<!\d)((?:19|20)\d\d)\s*年度?\s*(?:\d{{1,2}}\s*月份?\s*)?{_REPORT}"
+_REPORT = r"(?:两份|那份|这份|那次|这次|的)?(?:慈溪)?市?(?:政府)?(?:工[作做])?[报抱]告"  # 工做/抱告: typed by sound
+_REPORT_YEAR = re.compile(rf"(?<!\d)((?:19|20)\d\d)\s*年度?\s*(?:\d{{1,2}}\s*月份?\s*|年初|初)?{_REPORT}"
                           rf"|(?<!\d)((?:19|20)\d\d)\s*年?\s*[和与、](?=\s*(?:19|20)\d\d\s*年度?\s*{_REPORT})")
 # What a programme's name ends with (海鸥创新券, 科创贷, 上林英才计划): the words before it name it.
 _PROGRAMME = re.compile(r"([\u4e00-\u9fff]{2,6}?)(创新券|科技券|服务券|贷|计划|工程|基金|英才)(?![\u4e00-\u9fff]{0,1}款)")
@@ -162,6 +163,8 @@ _PLACE = re.compile("|".join(PLACES + tuple(t + suffix for t in CIXI_TOWNS for s
 
 _OWN_PLACE = re.compile(
     rf"(我们|我司|本公司|公司|企业|单位|协会|工厂|厂)[^,，。？?]{{0,6}}(在|是|位于|注册于|注册在|落户)\s*(?:{_PLACE.pattern})")
+# Where someone is registered (注册在余姚的行业协会, 注册地是宁波) says who asks, not whose rule.
+_REGISTERED_PLACE = re.compile(rf"(注册在|注册于|注册地[在是为]?)\s*(?:{_PLACE.pattern})")
 # A partner's place (跟宁波一所高校合作) is not the place of the rule asked about either.
 _PARTNER_PLACE = re.compile(rf"(跟|与|和|同)\s*(?:{_PLACE.pattern})[^,，。？?]{{0,4}}(高校|大学|学院|院所|研究院|科研院所|企业|公司|机构)")
 _OWN_ANY_PLACE = re.compile(r"(我们|我司|本公司|公司|企业|单位|工厂|厂)[^,，。？?]{0,6}(在|位于|注册于|注册在|落户|从)"
@@ -198,8 +201,13 @@ def programme_names(text: str) -> list[tuple[str, str]]:
     return [(m.group(0), m.group(1)) for m in _PROGRAMME.finditer(text)]
 
 
+_SET_ASIDE = re.compile(r"除了?.?$")  # 除 just before the 文号 or its lead (除慈政办发〔2024〕57号)
+
+
 def doc_numbers(text: str) -> list[DocNumber]:
-    return [DocNumber(lead, int(year), int(number)) for lead, year, number in DOC_NUMBER.findall(text)]
+    """The documents ``text`` names by 文号, except one it sets aside (除慈政办发〔2024〕57号外)."""
+    return [DocNumber(lead, int(year), int(number)) for m in DOC_NUMBER.finditer(text)
+            for lead, year, number in [m.groups()] if not _SET_ASIDE.search(text[max(0, m.start() - 3):m.start()] + lead[:1])]
 
 
 @dataclass
@@ -289,8 +297,9 @@ def read_question(question: str) -> Reading:
 
 
 _CERTIFIED = re.compile(r"([\u4e00-\u9fff]{2,12})(?=认定|备案|评定)")
-# Words before 认定/备案 that name no thing (2024年度通过备案, 申请高企认定): what is certified follows them.
-_NOT_CERTIFIED = re.compile(r"年度|年|通过|经过|予以|获得|申请|申报|进行|完成")
+# Words before 认定/备案 that name no thing (2024年度通过备案, 申请高企认定, 今年): what is certified
+# follows them. A 年 is a year only after digits (the stretch starts there) or 今/去/明…; 青年人才 keeps it.
+_NOT_CERTIFIED = re.compile(r"^年度?|[今去明前本上每当]年度?|年度|通过|经过|予以|获得|申请|申报|进行|完成")
 
 
 def certified(text: str) -> list[str]:
@@ -346,8 +355,19 @@ def named_places(text: str) -> list[str]:
 
 def asked_place_text(text: str) -> str:
     """The question without places given as examples or saying where the
-    asker is (or came from: 我们是从苏州搬过来的)."""
+    asker is (or came from: 我们是从苏州搬过来的, or is registered: 注册在余姚的)."""
+    text = _without_closing_remark(text)
+    text = _REGISTERED_PLACE.sub("", text)
     return _OWN_ANY_PLACE.sub("", _OWN_PLACE.sub("", _PARTNER_PLACE.sub("", _EXAMPLE_PLACES.sub("", text))))
+
+
+def _without_closing_remark(text: str) -> str:
+    """The question without a remark after its last question mark that asks
+    nothing (…文号是多少？企业想拿它跟慈溪的政策比一比。): it says why, not where."""
+    m = re.search(r"[?？]([^?？]*)$", text)
+    if m and m.group(1).strip(" 。.!！") and not re.search(_QUESTION_WORD, m.group(1)):
+        return text[:m.start() + 1]
+    return text
 
 
 def _place_name(found: str) -> str:

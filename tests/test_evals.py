@@ -201,10 +201,10 @@ def test_cli_reports_a_malformed_file_clearly(tmp_path):
 TEST_GATE = {
     ("retrieval", "hit@1"): (0.941, 0.04),  # about 5 of 102 answerable questions
     ("retrieval", "hit@5"): (0.990, 0.03),
-    ("answer", "fact_recall"): (0.922, 0.05),
+    ("answer", "fact_recall"): (0.931, 0.05),
 }
-FALSE_REFUSALS = (0.029, 0.04)  # measured, slack upwards: about 4 more of 102
-NEAR_REFUSED = (0.944, 0.12)  # 17 of 18; slack: 2 questions
+FALSE_REFUSALS = (0.020, 0.04)  # measured, slack upwards: about 4 more of 102
+NEAR_REFUSED = (1.000, 0.12)  # 18 of 18; slack: 2 questions
 FAR_REFUSED_MIN = 11 / 12  # measured 12 of 12; slack: one question
 
 

@@ -77,3 +77,8 @@ def test_token_cache_returns_what_jieba_returns(cache, tmp_path):
 def test_place_words_are_places_jieba_tags_but_not_generic_ones():
     assert "苏州" in place_words("苏州对新认定的高新技术企业奖励多少钱")
     assert place_words("镇里行业协会想去争取运营依托单位") == []
+
+
+def test_a_documents_term_made_of_a_stopword_stays_one_word():
+    assert "一般类" in tokenize("对一般类技改项目")  # 一般 alone (一般多久) is a stopword
+    assert "一般" not in tokenize("一般多久")

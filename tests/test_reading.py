@@ -16,6 +16,7 @@ from assistant.reading import (
     asked_place_text,
     asked_years,
     certified,
+    doc_numbers,
     fields_asked,
     jurisdiction,
     metadata_phrases,
@@ -361,6 +362,8 @@ def test_certified_reads_the_stretch_before_a_certification():
     assert certified("奖励多少？") == []
     assert certified("全省2024年度通过备案的科技型中小企业") == []  # 年度通过 names nothing certified
     assert certified("我们申请高企认定") == ["高企"]
+    assert certified("青年人才认定有什么要求？") == ["青年人才"]  # 青年's 年 is no year
+    assert certified("今年高新技术企业认定奖多少？") == ["高新技术企业"]
 
 
 @pytest.mark.parametrize("question, years", [
@@ -500,3 +503,39 @@ def test_several_kinds_each_asked_an_amount_is_no_count(question, kinds):
 ])
 def test_more_everyday_metadata_asks(question, fields):
     assert read_question(question).meta_fields == fields
+
+
+def test_a_list_of_years_is_read_when_its_last_says_year():
+    assert asked_years(normalize("2023、2024、2025三个年度的政策意见")) == [2023, 2024, 2025]
+    assert asked_years(normalize("2023和2024年版有什么不同")) == [2023, 2024]
+    assert asked_years(normalize("共2023、2024家企业")) == []
+
+
+def test_a_work_report_typed_by_sound_or_named_by_its_start_names_its_year():
+    assert read_question("２０２２年慈溪市政府工做报告里GDP多少").report_years == [2022]
+    assert read_question("2023年政府工作抱告里讲首贷户多少").report_years == [2023]
+    assert read_question("二〇二二年年初那份政府工作报告说什么").report_years == [2022]
+
+
+def test_a_document_set_aside_is_not_named():
+    assert doc_numbers("除慈政办发〔2024〕57号外，还依据哪份") == []
+    assert doc_numbers("除了慈科〔2025〕14号还有哪个") == []
+    assert [d.number for d in doc_numbers("慈政办发〔2024〕57号规定")] == [57]
+
+
+def test_the_signing_body_is_the_issuer_and_a_period_asked_how_long_is_a_duration():
+    assert fields_asked("落款机关和落款日期是什么？") == ["issuer", "date"]
+    assert asked_kinds("异议期多长？") == ["duration"]
+
+
+def test_a_remark_after_the_question_names_no_place():
+    question = "余姚那份意见的文号是多少？企业想拿它跟慈溪的政策比一比。"
+    assert read_question(question).places == ["余姚"]
+    assert "余姚那份意见的文号是多少" in split_parts(normalize(question))
+    assert read_question("宁波的标准是多少？慈溪的呢").places == ["宁波", "慈溪"]  # a question after it still asks
+
+
+def test_where_someone_is_registered_is_no_place_asked_about():
+    assert read_question("注册在余姚的行业协会能申报吗？").places == []
+    assert read_question("协会注册地是宁波，符合条件吗？").places == []
+    assert read_question("余姚的企业注册条件是什么").places == ["余姚"]

@@ -71,6 +71,12 @@ def test_a_place_no_document_is_from_is_refused_not_answered_from_the_policy_ite
     assert "没有关于北仑的这项内容" in answer.text and "北仑区的" not in answer.text, answer.text
 
 
+def test_an_enterprise_no_support_item_speaks_of_is_answered_from_the_text_not_a_list(policy_assistant):
+    answer = policy_assistant.ask("2024年那版慈溪产业政策，对规上软件和信息服务业企业营收增长怎么奖励？")
+    assert answer.refused and answer.mode != "items", answer.text
+    assert "没有关于2024年的这项内容" in answer.text, answer.text
+
+
 def test_a_town_is_not_answered_from_another_towns_notice(policy_assistant):
     answer = policy_assistant.ask("观海卫镇的民生实事项目征求意见截止到哪天？")
     assert answer.refused and "没有关于观海卫" in answer.text, answer.text
@@ -389,6 +395,30 @@ def test_a_quoted_typo_is_corrected_like_an_unquoted_one(policy_assistant):
      ["直接发布申报通知", "具体比例不作限制"]),
     # a town of Cixi lives under the city's rules
     ("龙山镇有个村股份经济合作社想牵头承担市级科技计划项目，跟高校合作，自筹经费有没有比例要求？", ["具体比例不作限制"]),
+    # a work report typed by sound (工做报告); two reports listed (2022年、2023年两份) answer from each
+    ("2023年政府工做报告里，2022年全市地区生产总值多少？", ["2521.6亿元"]),
+    ("2022年、2023年两份政府工作报告，各自报告的上一年全市财政总收入是多少？", ["387.7亿元", "364.1亿元"]),
+    # a 文号 set aside (除了…) is no document the answer must come from
+    ("智能家电综合体运营依托单位征集，除了慈政办发〔2024〕57号，还依据了哪个文件？文号多少？", ["慈科〔2025〕14号"]),
+    # 落款机关 asks the issuer; a list of years (2023、2024、2025三个年度) names three documents
+    ("2015年度浙江省科技型中小企业备案通知的落款机关是哪个？", ["浙江省科学技术厅"]),
+    ("2023、2024、2025三个年度的慈溪产业高质量发展政策意见各是哪天印发的？", ["2023年11月2日", "2024年8月1日", "2025年9月16日"]),
+    # a remark after the question (…比较一下) names no place asked about
+    ("余姚那份制造业高质量发展若干意见的文号是多少？我想拿来跟慈溪的比较一下。", ["余政发〔2020〕26号"]),
+    # 一般类 is a term, not the stopword 一般: each version's 一般类 clause
+    ("2018年的优化产业政策意见和2021年四十条相比，一般类技改项目的奖励比例变了没有？", ["2018年8月22日", "2021年7月10日", "4%"]),
+    # which article: the numbered item the sentence's paragraph opens with
+    ("宁波科创产创融合若干意见里，市顶尖人才科技项目资助是第几条规定的？", ["5.支持引育高层次高技能人才", "最高1亿元"]),
+    # 什么硬性要求 asks for the list; 异议期多长 asks a span of time
+    ("想当智能家电综合体的运营依托单位，注册地和财务上有什么硬性要求？", ["在慈溪市内登记注册", "完善的财务管理制度"]),
+    ("2022年度第一批企业研发机构公示的异议期多长？", ["5个工作日"]),
+    # a sub-question left unanswered may run past the budget; the other year's figure of a comparison
+    ("研发机构认定每家奖多少？综合体每年运营经费最多补多少？", ["每家3万元", "50万元"]),
+    ("慈溪科技局2025年R&D经费投入强度目标和鄞州到2027年的R&D占GDP比重目标分别多少？", ["3.69%", "3.4%"]),
+    # a quoted heading names the sentences under it (the 2021 四十条's, not the 2018 clause)
+    ("四十条意见第（一）条“鼓励企业加大有效投入”里，一般类技改项目奖励比例多少？", ["2021年7月10日", "4%"]),
+    # 符合条件吗 of a situation gets the conditions; where it is registered is no place asked about
+    ("注册在余姚的行业协会想当智能家电综合体的运营依托单位，符合条件吗？", ["在慈溪市内登记注册"]),
 ])
 def test_answered_with_every_fact(policy_assistant, question, facts):
     answer = policy_assistant.ask(question)
