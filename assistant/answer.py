@@ -51,6 +51,9 @@ _MIN_FIT = 0.2  # … and be this likely to answer, by the sentence model
 _OTHER_SOURCE = 0.7  # a sentence of another document counts this much of its gain
 _PART_DONE = 0.6  # a sub-question is answered when one chosen sentence covers this share of it
 _YEAR_CLOSE = 0.05  # a sentence for another year of a comparison: its similarity at most this below the best's
+# A sentence for another thing compared (综合体和联合体由谁牵头): saying this share of what the best
+# says, since the words asked are shared between the two (主导 is said of one, 引导 of the other).
+_THING_SHARE = 0.75
 _PART_ENOUGH = 0.5  # a sentence added for a sub-question must cover this share of it
 _RELATIVE_TIME = re.compile(r"今年|去年|明年|本年度|当年|近年来|目前|下步|下一步|近两年")
 _DEADLINE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日[^。；]{0,12}?(截止|前|之前|止)|截止(时间|日期)?(为|至|到)?\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
@@ -458,21 +461,24 @@ def _answer_each_aspect(found: Candidates, chosen: list[Sentence], usable: list[
                     for year in years if int(year.key[2:]) not in found.reports.values()]
     aspects += [(partial(_on_side, figure, side), says)
                 for figure, sides in found.bounds.items() if len(sides) > 1 for side in sorted(sides)]
+    def says_of_asked_time(s: Sentence) -> bool:  # a thing compared in 2022 is not answered from 2015
+        return says(s) and (not years or any(_about_year(found, year, s) for year in years))
+
     # a thing compared: a sentence about it alone (one naming both is a lead, 第一条 listing them)
-    aspects += [(partial(_mentions_only, word, [w for w in found.compared if w != word]), says)
-                for word in found.compared]
+    things = [(partial(_mentions_only, word, [w for w in found.compared if w != word]), says_of_asked_time)
+              for word in found.compared]
     extra: list[Sentence] = []
     close = chosen[0].similarity - _YEAR_CLOSE  # as near the question as the best: the same clause in the other year
     asked = [f for f in found.wanted if not f.key.startswith("y:")]
     as_full = found.gain(chosen[0], wanted=asked)  # …or saying as much of what is asked: the same figure in the other year
     least = min(_MIN_FIT, chosen[0].fit / 2) if kinds else _MIN_FIT  # …or, stating the figure asked, half as likely
-    for holds, stated in aspects:
+    for (holds, stated), share in [(a, 1.0) for a in aspects] + [(t, _THING_SHARE) for t in things]:
         have = chosen + extra
         if any(holds(s) and stated(s) for s in have):
             continue  # a sentence about it that holds the figure asked (not a lead naming it)
         rest = [s for s in usable if s not in have and _used(have) + len(s.text) <= 2 * budget
                 and len(s.text) >= _HEADING_LIKE and holds(s) and stated(s)
-                and (s.fit >= least or s.similarity >= close or found.gain(s, wanted=asked) >= as_full)]
+                and (s.fit >= least or s.similarity >= close or found.gain(s, wanted=asked) >= share * as_full)]
         if rest:
             extra.append(max(rest, key=lambda s: found.gain(s) * s.fit))
     return extra

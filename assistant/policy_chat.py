@@ -175,8 +175,8 @@ def _profile_answer(query: str, scope: _Scope) -> tuple[str, list[SupportItem]] 
     fields = parse_description(query)
     telling = [k for k in fields if k != "town"]  # what kind of enterprise it is, not where
     wide = bool(_ASKS_LIST.search(query)) or "什么政策" in query  # not 钱能用在哪些地方
-    if not telling or not (_SELF.search(query) or (len(telling) >= 2 and not _NAMED_BENEFIT.search(query)) or wide):
-        return None
+    if not telling or (_NAMED_BENEFIT.search(query) and not wide) or not (_SELF.search(query) or len(telling) >= 2 or wide):
+        return None  # one benefit named (多少运营补贴) is looked up, whoever asks
     try:
         profile = parse_profile(fields)
     except _ProfileError:
@@ -188,10 +188,10 @@ def _profile_answer(query: str, scope: _Scope) -> tuple[str, list[SupportItem]] 
     fits = [r for r in relevant if r.group == "match"]
     maybe = sorted((r for r in relevant if r.group == "maybe"), key=_promise)[:SHOW_MAYBE]
     near = [r for r in relevant if r.group == "no" and _near(r)][:SHOW_NEAR_MISSES]
-    others = len([r for r in report.results if r.group == "maybe"]) - len(maybe)
-    said = _described(profile)
     if not (fits or maybe or near):  # no clause speaks of such an enterprise: the text may, or the refusal says so
         return None
+    others = len([r for r in report.results if r.group == "maybe"]) - len(maybe)
+    said = _described(profile)
     lines = [f"按您描述的企业情况（{said}），与现行扶持条款逐条比对（规则匹配，仅供参考，以主管部门审核为准）："]
     cited: list[SupportItem] = []
     for title, results in (("符合", fits), ("可能符合", maybe), ("不符合（差在数额条件上）", near)):

@@ -149,7 +149,7 @@ class Assistant:
         self, question: str, history: Sequence[str] = (), filters: Filters | None = None, top: int = 5
     ) -> list[Passage]:
         query = resolve_follow_up(normalize(question), [normalize(h) for h in history])
-        return self._search(query, filters, top)
+        return _reviews_first(read_question(query), self._search(query, filters, top))
 
     def _search(self, query: str, filters: Filters | None, top: int = 5, vector=None) -> list[Passage]:
         self._refresh_keywords()
@@ -231,7 +231,9 @@ class Assistant:
         passages = self._search(query, filters, top=SEARCHED, vector=vector)
         if not passages:
             return refusal(question, self.settings.refusal_contact)
-        top = answer_passages(reading, passages) + self._compared_passages(reading, passages, filters)
+        # the best passages, a work report's review first; the evidence keeps the fused order (do dense and keyword agree)
+        best = _reviews_first(reading, passages[:ANSWER_PASSAGES]) + passages[ANSWER_PASSAGES:]
+        top = answer_passages(reading, best) + self._compared_passages(reading, passages, filters)
         sentence_lists = [sentences_of(p.chunk, rank) for rank, p in enumerate(top)]
         self.sentence_vectors.score([s for group in sentence_lists for s in group], vector)
         earlier = query[: len(query) - len(reading.text)] if query.endswith(reading.text) else ""
@@ -488,17 +490,49 @@ class Assistant:
         return Answer(draft.question, text, citations, mode="llm")
 
 
+_TARGETS = re.compile(r"目标|预期|计划|打算|力争")
+
+
+def _reviews_first(reading: Reading, passages: list[Passage]) -> list[Passage]:
+    """A work report reviews the year before it was delivered: for a figure
+    of 2022 (2022年慈溪GDP), the 2023 report's passages come before the 2022
+    report's, which names 2022 for its targets (asked as 目标, 预期). Other
+    passages, and a report the question names by its year, keep their places;
+    so do all for a comparison of years, whose years each get a passage of
+    their own (``_year_passages``)."""
+    years = set(reading.years) - set(reading.report_years)
+    if len(years) != 1 or _TARGETS.search(reading.text):
+        return passages
+    slots = [i for i, p in enumerate(passages) if p.chunk.meta.doc_type == "工作报告"]
+    reports = sorted((passages[i] for i in slots), key=lambda p: (p.chunk.meta.year or 0) - 1 not in years)
+    ordered = list(passages)
+    for i, report in zip(slots, reports):
+        ordered[i] = report
+    return ordered
+
+
 def answer_passages(reading: Reading, passages: list[Passage]) -> list[Passage]:
     """The best passages, plus, for each year or place the question names
     that none of their documents holds, the best passage whose document
     does (the other year of a comparison often ranks lower)."""
-    top = passages[:ANSWER_PASSAGES]
+    asked = set(_SUGGESTION.findall(reading.text))
+    top = [p for p in passages if not _replies_to_another(p, asked)][:ANSWER_PASSAGES] or passages[:ANSWER_PASSAGES]
     for held in [lambda p, y=y: _doc_holds_year(p, y) for y in reading.years] + [
         lambda p, place=place: _doc_holds_place(p, place) for place in reading.places
     ]:
         if not any(held(p) for p in top):
             top += [p for p in passages[ANSWER_PASSAGES:] if held(p) and p not in top][:1]
     return top
+
+
+# 第332号建议: the suggestion (or proposal) a reply answers, named by its number.
+_SUGGESTION = re.compile(r"(?<!\d)(\d+)\s*号(?:建议|提案)")
+
+
+def _replies_to_another(passage: Passage, asked: set[str]) -> bool:
+    """Is the passage's document a reply to a suggestion other than the ones asked about?"""
+    answered = set(_SUGGESTION.findall(passage.chunk.meta.title))
+    return bool(asked and answered and not asked & answered)
 
 
 def _asks_content(reading: Reading) -> bool:
@@ -566,14 +600,24 @@ def _asks_announcement(reading: Reading) -> bool:
     return any(word in reading.text for word in ("公示", "名单", "第"))
 
 
+# An older version's sentence this much closer to the question than any of the current one's is quoted.
+_DROPPED_CLAUSE = 0.05
+
+
 def _prefer_current(top: list[Passage], sentences: list[Sentence], newer: dict[str, Supersession]) -> None:
     """A question naming no year is answered from the current version of a
     policy when both it and an older one were found: the older one's
-    sentences are not quoted."""
-    present = {p.chunk.source for p in top}
+    sentences are not quoted, unless one is clearly closer to the question
+    than any of the current version's (a clause the current version
+    dropped: 新纳入数字经济核心产业企业库的企业 in 2023 only)."""
+    closest: dict[str, float] = {}
+    for sentence in sentences:
+        source = top[sentence.passage_rank].chunk.source
+        closest[source] = max(closest.get(source, 0.0), sentence.similarity)
     for sentence in sentences:
         successor = newer.get(top[sentence.passage_rank].chunk.source)
-        if successor is not None and successor.source in present:
+        if successor is not None and successor.source in closest \
+                and sentence.similarity < closest[successor.source] + _DROPPED_CLAUSE:
             sentence.usable = False
 
 

@@ -19,6 +19,7 @@ from .normalize import normalize
 DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{0,6})\s*[〔\[(（【]\s*((?:19|20)\d\d)\s*[〕\])）】]\s*第?(\d{1,4})\s*号")
 
 # What a question asks for, and what a sentence must hold to provide it.
+_WHEN_PAID = r"(能|可以|才能|会)?(拨|发放|兑付|兑现|到账|打款)"
 ASKED_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "money": (
         re.compile(r"多少钱|多少资金|多少经费|(兑付|兑现|预算|投入|支出|收入|贷|借|融资)(款)?(了)?多少|金额|几万|几百|几千|几个亿|多少个亿|多少万"),
@@ -29,12 +30,12 @@ ASKED_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"\d[\d.,]*\s*(万|亿)?元|\d\s*%"),
     ),
     "date": (
-        re.compile(r"什么时候|何时|哪天|哪一天|截止|(?<!第)几号(?!文)|几月|哪个月|什么日期|哪一日"),
+        re.compile(rf"(什么时候|何时)(?!{_WHEN_PAID})|哪天|哪一天|截止|(?<!第)几号(?!文)|几月|哪个月|什么日期|哪一日"),
         re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}-\d{2}-\d{2}|\d{4}\s*年\s*\d{1,2}\s*月"),
     ),
-    "count": (
+    "count": (  # 其他几类分别多少 asks amounts; 跟几家企业, 几家企业一起 say several
         re.compile(r"数量|多少(家|个(?!亿|百分点|点)|户|项|名|类|人|批|条|所|件)"
-                   r"|(?<![第哪他])几(家|个(?!亿|百分点|点)|户|项|名|类|人|批|条|所|件)(?!分别|各)"),  # 其他几类分别多少: amounts
+                   r"|(?<![第哪他跟和与同好])几(家|个(?!亿|百分点|点)|户|项|名|类|人|批|条|所|件)(?!分别|各|\S{0,4}(一起|联合|合作|共同))"),
         re.compile(r"\d+\s*(余|多)?\s*(家|个(?!工作日|月|小时|百分点|亿)|户|项|名|类|人|批|条|所|件)"),
     ),
     "percent": (
@@ -59,7 +60,8 @@ ASKED_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"(?<![月\d])\d+\s*(个工作日|工作日|个月|天|日|周|小时)"),
     ),
     "payment": (  # how a grant is paid out: at once or in instalments
-        re.compile(r"分几次|分几批|分几期|几次(给|拨|发|打)|一次性|一把|分期|分批|(怎么|如何|怎样)(拨付|拨|发放|兑付|打款)|拨付方式"),
+        re.compile(rf"分几次|分几批|分几期|几次(给|拨|发|打)|一次性|一把|分期|分批|(怎么|如何|怎样)(拨付|拨|发放|兑付|打款)|拨付方式"
+                   rf"|(什么时候|何时){_WHEN_PAID}"),  # 什么时候能拨: on what the payment waits, not a date
         re.compile(r"拨付|分\S{0,8}期|一次性|分批|兑付"),
     ),
     "plan": (  # what a body will do next (下一步怎么引导金融机构): a sentence of intent, not of what was done
@@ -96,8 +98,8 @@ _ASKS_DOC_DATE = re.compile(f"{_ASKS_WRITTEN.pattern}|{_ASKS_PUBLISHED.pattern}"
 # Metadata questions: which field of the document they ask for.
 _META_FIELDS: list[tuple[str, re.Pattern[str]]] = [
     ("doc_number", re.compile(r"文号|发文字号|发文号|[几哪]号文")),
-    ("issuer", re.compile(r"(哪|什么|谁)[\u4e00-\u9fff]{0,3}(部门|(?<!责任)单位|机关)[^,，?？]{0,6}(印发|发布|发的|出的|答复|写的|制定的|出台的|落款)"
-                          r"|(哪个|哪级|哪家|哪几个|哪些|什么)(政府|办公室|办公厅|机构|厅|局|委|部门)[^,，?？]{0,4}(印发|发布|发的|出的|制定|落款)"
+    ("issuer", re.compile(r"(哪|什么|谁)[\u4e00-\u9fff]{0,3}(部门|(?<!责任)单位|机关)[^,，?？]{0,6}(印发|发布|公布|发的|出的|答复|写的|制定的|出台的|落款)"
+                          r"|(哪个|哪级|哪家|哪几个|哪些|什么)(政府|办公室|办公厅|机构|厅|局|委|部门)[^,，?？]{0,4}(印发|发布|公布|发的|出的|制定|落款)"
                           r"|哪[两几2-9]家[^,，?？]{0,4}(印发|发布|发的|出的)|(发文|落款)(机关|单位)|印发(单位|机关)|由谁(印发|发布|答复)|谁(发的|印发|发布)")),
     ("date", _ASKS_WRITTEN),
     ("published", _ASKS_PUBLISHED),
@@ -111,7 +113,7 @@ _META_FIELDS: list[tuple[str, re.Pattern[str]]] = [
 # "Which documents was it based on, give their 文号": the 文号 of the
 # documents it cites, which its text holds, not its own.
 _ASKS_CITED = re.compile(r"(依据|根据|依照|按照|参照|引用|援引|贯彻|落实|融入)[^？?。]{0,24}(哪|什么)|补充的是(哪|什么)"
-                         r"|(依据|根据|依照|参照|引用|援引)的?《|补充的[\u4e00-\u9fff]{0,3}(文件|办法|规定|《)"
+                         r"|(依据|根据|依照|参照|(?<![要想])引用|(?<![要想])援引)的?《|补充的[\u4e00-\u9fff]{0,3}(文件|办法|规定|《)"
                          r"|对(哪|什么)[^？?。]{0,10}(补充|修订)"
                          r"|[按照](哪|什么)(个|份)?(文件|办法|通知|规定|意见)")
 _ASKS_SOURCE = re.compile(r"(出自)?(哪份|哪个|哪一份|哪一个|什么)(文件|政策|报告|通知|意见|办法|方案|答复)|出自(哪|什么)")
@@ -162,7 +164,7 @@ CIXI_TOWNS = ("桥头", "掌起", "横河", "周巷", "龙山", "观海卫", "�
 _PLACE = re.compile("|".join(PLACES + tuple(t + suffix for t in CIXI_TOWNS for suffix in ("镇", "街道"))))
 
 _OWN_PLACE = re.compile(
-    rf"(我们|我司|本公司|公司|企业|单位|协会|工厂|厂)[^,，。？?]{{0,6}}(在|是|位于|注册于|注册在|落户)\s*(?:{_PLACE.pattern})")
+    rf"(我们|我司|本公司|公司|企业|单位|协会|工厂|厂)[^,，。？?]{{0,6}}(在|是|位于|落户)\s*(?:{_PLACE.pattern})")
 # Where someone is registered (注册在余姚的行业协会, 注册地是宁波) says who asks, not whose rule.
 _REGISTERED_PLACE = re.compile(rf"(注册在|注册于|注册地[在是为]?)\s*(?:{_PLACE.pattern})")
 # A partner's place (跟宁波一所高校合作) is not the place of the rule asked about either.
@@ -197,17 +199,18 @@ class DocNumber:
 
 def programme_names(text: str) -> list[tuple[str, str]]:
     """(name, the words naming it) for each programme-like name in ``text``:
-    海燕创新券 → ("海燕创新券", "海燕")."""
-    return [(m.group(0), m.group(1)) for m in _PROGRAMME.finditer(text)]
+    海燕创新券 → ("海燕创新券", "海燕"); not a plan of the asker's (明年计划投…)."""
+    return [(m.group(0), m.group(1)) for m in _PROGRAMME.finditer(text) if not _WHEN_PLANNED.search(m.group(1))]
 
 
-_SET_ASIDE = re.compile(r"除了?.?$")  # 除 just before the 文号 or its lead (除慈政办发〔2024〕57号)
+_WHEN_PLANNED = re.compile(r"(明年|今年|去年|后年|年内|年底|年初|近期|下半年|上半年|本来|原本|原先|正在|准备|打算)$")
 
 
 def doc_numbers(text: str) -> list[DocNumber]:
-    """The documents ``text`` names by 文号, except one it sets aside (除慈政办发〔2024〕57号外)."""
+    """The documents ``text`` names by 文号, except one it sets aside (除慈政办发〔2024〕57号外):
+    a 除 just before the 文号 or at the start of the words read as its lead (依据除慈政办发…)."""
     return [DocNumber(lead, int(year), int(number)) for m in DOC_NUMBER.finditer(text)
-            for lead, year, number in [m.groups()] if not _SET_ASIDE.search(text[max(0, m.start() - 3):m.start()] + lead[:1])]
+            for lead, year, number in [m.groups()] if "除" not in text[max(0, m.start() - 3):m.start()] + lead[:3]]
 
 
 @dataclass
@@ -319,7 +322,7 @@ def compared_things(text: str) -> list[str]:
     return [] if any(len(t) < 2 or _YEAR.search(t + "年") or t.isdigit() for t in things) else things
 
 
-_QUESTION_WORD = "(?:多少|几|什么|哪|怎么|吗|谁|如何|是否|呢)"
+_QUESTION_WORD = "(?:多少|几|什么|哪|怎么|吗|谁|如何|是否|是不是|有没有|能不能|呢)"
 _PART_END = re.compile(rf"[？?；;]|[，,](?=[^，,？?]*{_QUESTION_WORD})")
 
 
@@ -361,11 +364,15 @@ def asked_place_text(text: str) -> str:
     return _OWN_ANY_PLACE.sub("", _OWN_PLACE.sub("", _PARTNER_PLACE.sub("", _EXAMPLE_PLACES.sub("", text))))
 
 
+_REQUEST = "请|麻烦|列出|告诉|说明|给出|写出|注明|说一下|讲一下"  # …做的？请列出文号。: still asking
+
+
 def _without_closing_remark(text: str) -> str:
     """The question without a remark after its last question mark that asks
-    nothing (…文号是多少？企业想拿它跟慈溪的政策比一比。): it says why, not where."""
+    nothing (…文号是多少？企业想拿它跟慈溪的政策比一比。): it says why, not
+    where, nor what. A request (…？请列出文号。) still asks."""
     m = re.search(r"[?？]([^?？]*)$", text)
-    if m and m.group(1).strip(" 。.!！") and not re.search(_QUESTION_WORD, m.group(1)):
+    if m and m.group(1).strip(" 。.!！") and not re.search(f"{_QUESTION_WORD}|{_REQUEST}", m.group(1)):
         return text[:m.start() + 1]
     return text
 
@@ -380,7 +387,9 @@ _YES_NO = re.compile(r"(吗|(?<![什怎这那多])么|是否|有没有|能不能
 def asked_kinds(text: str) -> list[str]:
     """What the (normalised) question asks for: money, date, count,
     percent, …, or failing those any figure (多少/几). A yes-or-no part
-    (自筹比例有限制吗?) asks for no figure."""
+    (自筹比例有限制吗?) asks for no figure, nor does a remark after the
+    question (…怎么个贷法？厂里老板打电话来问。)."""
+    text = _without_closing_remark(text)
     pieces = [piece for piece, _ in _pieces(text)]
     parts = [p for p in (pieces if len(pieces) > 1 else [text]) if not _YES_NO.search(p)]
     text = "，".join(parts)
@@ -389,6 +398,8 @@ def asked_kinds(text: str) -> list[str]:
         kinds.remove("date")
     if _ASKS_THRESHOLD.search(text) and ({"money", "reward"} & set(kinds) or not kinds):  # 投入多少以上才能拿: the bar
         kinds = [k for k in kinds if k not in ("money", "reward")] + ["threshold"]
+    elif any(_ASKS_THRESHOLD.search(p) and not any(asks.search(p) for asks, _ in ASKED_KINDS.values()) for p in parts):
+        kinds.append("threshold")  # 按多少比例奖励？设备投入门槛是多少？: the bar besides the rate
     if "contact" in kinds and "who" in kinds:
         kinds.remove("who")  # 找谁: the contact person
     if "figure" not in kinds and any(_asks_only_a_figure(p) for p in parts):

@@ -15,6 +15,7 @@ from assistant.reading import (
     asked_kinds,
     asked_place_text,
     asked_years,
+    asks_cited,
     certified,
     doc_numbers,
     fields_asked,
@@ -520,6 +521,7 @@ def test_a_work_report_typed_by_sound_or_named_by_its_start_names_its_year():
 def test_a_document_set_aside_is_not_named():
     assert doc_numbers("除慈政办发〔2024〕57号外，还依据哪份") == []
     assert doc_numbers("除了慈科〔2025〕14号还有哪个") == []
+    assert doc_numbers("依据除慈政办发〔2024〕57号以外的哪份文件") == []  # the lead read starts before 除
     assert [d.number for d in doc_numbers("慈政办发〔2024〕57号规定")] == [57]
 
 
@@ -539,3 +541,43 @@ def test_where_someone_is_registered_is_no_place_asked_about():
     assert read_question("注册在余姚的行业协会能申报吗？").places == []
     assert read_question("协会注册地是宁波，符合条件吗？").places == []
     assert read_question("余姚的企业注册条件是什么").places == ["余姚"]
+
+
+def test_a_remark_after_the_question_asks_no_kind_but_a_request_does():
+    assert asked_kinds(normalize("科创贷到底怎么个贷法？厂里老板打电话来问。")) == []
+    assert "doc_number" in asked_kinds(normalize("这份公示是依据哪几个文件做的？请列出文号。"))
+
+
+def test_several_firms_together_are_no_count_asked():
+    assert "count" not in asked_kinds(normalize("想跟上下游几家企业一起搞联合体，最晚什么时候交材料？"))
+    assert "count" not in asked_kinds(normalize("我们和几家企业联合申报，截止到哪天？"))
+    assert "count" in asked_kinds(normalize("一共有几家企业入选？"))
+
+
+def test_a_yes_or_no_question_beside_a_figure_is_its_own_part():
+    question = normalize("想问下一家大概能拿多少啊，是不是有的企业只能拿一半的？")
+    assert asked_kinds(question) == ["reward"]
+    assert len(split_parts(question)) == 2
+
+
+def test_the_bar_asked_beside_a_rate_is_a_threshold():
+    assert asked_kinds(normalize("按设备投入额的多少比例奖励？设备投入门槛是多少？")) == ["percent", "threshold"]
+
+
+def test_citing_a_document_oneself_asks_not_what_it_cites():
+    assert not asks_cited(normalize("我需要引用《慈溪市产业创新平台管理暂行办法》，这个办法的文号是多少？"))
+    assert asks_cited(normalize("依据的《浙江省科技型中小企业认定管理办法》文号是什么？"))
+
+
+def test_a_plan_of_the_askers_is_no_programme():
+    assert programme_names("我们明年计划投1200万元上技改") == []
+    assert programme_names("海燕创新券怎么申请") == [("海燕创新券", "海燕")]
+
+
+def test_a_body_that_published_is_the_issuer():
+    assert fields_asked("2024年度备案的企业有多少家，是哪个部门公布的？") == ["issuer"]
+
+
+def test_when_a_grant_is_paid_asks_how_it_is_paid_not_a_date():
+    assert asked_kinds(normalize("首批启动资金什么时候能拨？")) == ["payment"]
+    assert asked_kinds(normalize("申报什么时候截止？")) == ["date"]

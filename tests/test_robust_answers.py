@@ -419,6 +419,20 @@ def test_a_quoted_typo_is_corrected_like_an_unquoted_one(policy_assistant):
     ("四十条意见第（一）条“鼓励企业加大有效投入”里，一般类技改项目奖励比例多少？", ["2021年7月10日", "4%"]),
     # 符合条件吗 of a situation gets the conditions; where it is registered is no place asked about
     ("注册在余姚的行业协会想当智能家电综合体的运营依托单位，符合条件吗？", ["在慈溪市内登记注册"]),
+    # the asker citing a title in traditional characters asks its own 文号, not what it cites
+    ("我在寫項目報告，需要引用《慈溪市產業創新平台管理暫行辦法》，請問這個辦法的文號是多少？", ["慈政办发〔2024〕57号"]),
+    # 是哪个部门公布的 asks for the issuer beside the count
+    ("2024年度浙江省科技型中小企业被按的企业一共有多少家，是哪个部门公布的？", ["21947家", "浙江省经济和信息化厅"]),
+    # two things compared, each by its own sentence, though 主导 is said of one only
+    ("产业创新服务综合体和企业创新联合体，在由谁主导、谁牵头上有什么区别？", ["政府主导", "政府引导", "链主型企业牵头"]),
+    # the bar asked beside the rate
+    ("四十条意见第（一）条里，“3+3”产业的技改项目按设备投入额的多少比例奖励？设备投入门槛是多少？", ["设备投入额的6%", "500"]),
+    # when a payment is made, answered by what must hold first
+    ("我们入选了上林英才计划，首批启动资金什么时候能拨、拨多少比例？", ["30%", "全职到岗"]),
+    # a clause the current version dropped is quoted from the older one, which is named as older
+    ("市里对刚被纳入数字经济核心产业企业名录的企业，给一笔不超过六万元的入库奖，具体是多少？", ["6万元", "较早版本"]),
+    # two things compared in 2022: not the other one's 2015 sentence, which would fail the year asked
+    ("二〇二二年度，全市推荐申报的国家级科技型中小企业和省级科技型中小企业各有多少家？", ["733家", "468家"]),
 ])
 def test_answered_with_every_fact(policy_assistant, question, facts):
     answer = policy_assistant.ask(question)
@@ -428,6 +442,18 @@ def test_answered_with_every_fact(policy_assistant, question, facts):
 
 def test_one_named_benefit_is_looked_up_not_matched_as_a_profile(policy_assistant):
     answer = policy_assistant.ask("桥头那个智能家电综合体，做运营的单位一年大概能拿多少运营补贴？")
+    assert answer.mode != "items" and not answer.refused, answer.text
+    assert "50万元的运营经费补贴" in answer.text
+
+
+def test_a_reply_named_by_its_suggestions_number_is_answered_from_that_reply(policy_assistant):
+    answer = policy_assistant.ask("科技局答复第332号建议的那份文件，这个建议是哪位代表提的，答复的成文日期是哪天？")
+    assert "吕宗权" in answer.text and "2023年6月25日" in answer.text, answer.text
+    assert "刘红星" not in answer.text, answer.text  # the reply to No. 190
+
+
+def test_a_named_benefit_is_looked_up_whoever_asks(policy_assistant):
+    answer = policy_assistant.ask("桥头镇在找单位运营那个智能家电的创新服务平台，我们领导问运营方一年能拿到多少运营补贴？")
     assert answer.mode != "items" and not answer.refused, answer.text
     assert "50万元的运营经费补贴" in answer.text
 
@@ -527,3 +553,11 @@ def test_two_work_reports_named_by_year_each_give_the_year_they_review(policy_as
     answer = policy_assistant.ask("对比2017年和2022年两份政府工作报告:2016年和2021年慈溪一般公共预算收入分别是多少?")
     assert not answer.refused and "132.1亿元" in answer.text and "225.3亿元" in answer.text, answer.text
     assert "200.5亿元" not in answer.text  # the 2021 report's figure is of 2020
+
+
+def test_the_report_reviewing_the_year_asked_ranks_first(policy_assistant):
+    """The 2023 work report reviews 2022; the 2022 report, delivered that year, gives its targets."""
+    first = policy_assistant.retrieve("慈溪2022年GDP一共多少？")[0]
+    assert first.chunk.source.startswith("15_"), first.chunk.source
+    answer = policy_assistant.ask("22年疫情那阵子政府帮企业贴了多少贷款利息？多少家受益了")
+    assert "5000万元" in answer.text and "1983家" in answer.text, answer.text
