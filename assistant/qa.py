@@ -497,9 +497,9 @@ def _reviews_first(reading: Reading, passages: list[Passage]) -> list[Passage]:
     """A work report reviews the year before it was delivered: for a figure
     of 2022 (2022年慈溪GDP), the 2023 report's passages come before the 2022
     report's, which names 2022 for its targets (asked as 目标, 预期). Other
-    passages, and a report the question names by its year, keep their places;
-    so do all for a comparison of years, whose years each get a passage of
-    their own (``_year_passages``)."""
+    passages keep their places; so do all when the year names a report
+    (2022年政府工作报告) or two years are compared, whose years each get a
+    passage of their own (``_year_passages``)."""
     years = set(reading.years) - set(reading.report_years)
     if len(years) != 1 or _TARGETS.search(reading.text):
         return passages

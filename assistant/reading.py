@@ -18,8 +18,10 @@ from .normalize import normalize
 # 慈科〔2024〕53号 (any bracket): up to six characters before it, its year and number.
 DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{0,6})\s*[〔\[(（【]\s*((?:19|20)\d\d)\s*[〕\])）】]\s*第?(\d{1,4})\s*号")
 
-# What a question asks for, and what a sentence must hold to provide it.
+# 什么时候能拨: when a grant is paid, which a condition answers (…全职到岗的情况下可一次性拨付), not a date.
 _WHEN_PAID = r"(能|可以|才能|会)?(拨|发放|兑付|兑现|到账|打款)"
+
+# What a question asks for, and what a sentence must hold to provide it.
 ASKED_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "money": (
         re.compile(r"多少钱|多少资金|多少经费|(兑付|兑现|预算|投入|支出|收入|贷|借|融资)(款)?(了)?多少|金额|几万|几百|几千|几个亿|多少个亿|多少万"),
@@ -197,13 +199,13 @@ class DocNumber:
                    for d in doc_numbers(text))
 
 
+_WHEN_PLANNED = re.compile(r"(明年|今年|去年|后年|年内|年底|年初|近期|下半年|上半年|本来|原本|原先|正在|准备|打算)$")
+
+
 def programme_names(text: str) -> list[tuple[str, str]]:
     """(name, the words naming it) for each programme-like name in ``text``:
     海燕创新券 → ("海燕创新券", "海燕"); not a plan of the asker's (明年计划投…)."""
     return [(m.group(0), m.group(1)) for m in _PROGRAMME.finditer(text) if not _WHEN_PLANNED.search(m.group(1))]
-
-
-_WHEN_PLANNED = re.compile(r"(明年|今年|去年|后年|年内|年底|年初|近期|下半年|上半年|本来|原本|原先|正在|准备|打算)$")
 
 
 def doc_numbers(text: str) -> list[DocNumber]:
