@@ -516,7 +516,8 @@ def answer_passages(reading: Reading, passages: list[Passage]) -> list[Passage]:
     that none of their documents holds, the best passage whose document
     does (the other year of a comparison often ranks lower)."""
     asked = set(_SUGGESTION.findall(reading.text))
-    top = [p for p in passages if not _replies_to_another(p, asked)][:ANSWER_PASSAGES] or passages[:ANSWER_PASSAGES]
+    replies = [p for p in passages if not _replies_to_another(p, asked)] if asked else []  # most name no suggestion
+    top = replies[:ANSWER_PASSAGES] or passages[:ANSWER_PASSAGES]
     for held in [lambda p, y=y: _doc_holds_year(p, y) for y in reading.years] + [
         lambda p, place=place: _doc_holds_place(p, place) for place in reading.places
     ]:
@@ -532,7 +533,7 @@ _SUGGESTION = re.compile(r"(?<!\d)(\d+)\s*号(?:建议|提案)")
 def _replies_to_another(passage: Passage, asked: set[str]) -> bool:
     """Is the passage's document a reply to a suggestion other than the ones asked about?"""
     answered = set(_SUGGESTION.findall(passage.chunk.meta.title))
-    return bool(asked and answered and not asked & answered)
+    return bool(answered and not asked & answered)
 
 
 def _asks_content(reading: Reading) -> bool:
